@@ -1,0 +1,1 @@
+"""Communiqué: press releases, official visits, delegations and officials behind a JSON API."""

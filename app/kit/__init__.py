@@ -1,0 +1,1 @@
+"""Pieces every feature package shares: database base, schemas, pagination, errors, text."""

@@ -1,0 +1,77 @@
+"""Request-scoped dependencies: the database session and who is asking."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.kit.db import sessionmaker
+from app.kit.enums import Role
+from app.kit.errors import Forbidden, Unauthorized
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Database:
+    """The engine and the two session factories the app uses (swapped by the tests)."""
+
+    engine: AsyncEngine
+    read: async_sessionmaker[AsyncSession]
+    write: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine) -> "Database":
+        return cls(engine, sessionmaker(engine), sessionmaker(engine, write=True))
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: int
+    name: str
+    role: Role
+
+
+def principal_of(request: Request) -> Principal | None:
+    """Set by the authentication middleware; None for anonymous readers."""
+    return getattr(request.state, "principal", None)
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    maker = db.read if request.method in SAFE_METHODS else db.write
+    async with maker() as session:
+        # Read by app.kit.visibility: anonymous sessions never see drafts.
+        session.info["can_see_drafts"] = principal_of(request) is not None
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+# Declares the bearer scheme in OpenAPI; the middleware does the actual checking.
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `communique keys create`.")
+
+
+def _viewer(request: Request) -> Principal | None:
+    return principal_of(request)
+
+
+def _editor(request: Request, _: Annotated[object, Depends(_bearer)]) -> Principal:
+    principal = principal_of(request)
+    if principal is None:
+        raise Unauthorized()
+    return principal
+
+
+def _admin(principal: Annotated[Principal, Depends(_editor)]) -> Principal:
+    if principal.role != Role.admin:
+        raise Forbidden("This needs an admin key.")
+    return principal
+
+
+ViewerDep = Annotated[Principal | None, Depends(_viewer)]
+EditorDep = Annotated[Principal, Depends(_editor)]
+AdminDep = Annotated[Principal, Depends(_admin)]

@@ -1,0 +1,203 @@
+"""Domain errors and their one mapping to RFC 9457 problem details."""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import Route
+
+log = logging.getLogger("communique")
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    type_: str = "about:blank",
+    title: str | None = None,
+    errors: Sequence[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = list(errors)
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+class ProblemError(Exception):
+    """An error a client can act on; raised by services, rendered once by `install`."""
+
+    status: int = 500
+    slug: str | None = None
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+    def response(self) -> Response:
+        type_ = f"urn:communique:problem:{self.slug}" if self.slug else "about:blank"
+        return problem_response(
+            self.status, self.detail, type_=type_, errors=self.errors, headers=self.headers
+        )
+
+
+class BadRequest(ProblemError):
+    status = 400
+    slug = "bad-request"
+
+
+class Unauthorized(ProblemError):
+    status = 401
+
+    def __init__(self, detail: str = "A valid API key is required for this request.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ProblemError):
+    status = 403
+
+
+class NotFound(ProblemError):
+    status = 404
+    slug = "not-found"
+
+
+class Conflict(ProblemError):
+    status = 409
+    slug = "conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+    slug = "precondition-failed"
+
+    def __init__(self) -> None:
+        super().__init__("The resource has changed since the ETag in If-Match was issued.")
+
+
+class Unprocessable(ProblemError):
+    status = 422
+    slug = "validation-error"
+
+    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
+        super().__init__(msg, errors=[{"loc": list(loc), "msg": msg}])
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+
+    def __init__(self, detail: str = "The database is unreachable; try again shortly.") -> None:
+        super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+# Error codes of integrity violations, by database, mapped to what the client did wrong.
+_PG_FOREIGN_KEY = "23503"
+_PG_UNIQUE = "23505"
+
+
+def integrity_problem(error: sa_exc.IntegrityError) -> ProblemError:
+    """Translate a database integrity error (both databases) into a client error."""
+    orig = error.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    message = str(orig)
+    if code == _PG_FOREIGN_KEY or "FOREIGN KEY constraint failed" in message:
+        return Conflict("The change conflicts with resources that refer to this one.")
+    if code == _PG_UNIQUE or "UNIQUE constraint failed" in message:
+        return Conflict("A resource with the same identifying values already exists.")
+    return Conflict("The change violates a data constraint.")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.TimeoutError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        # Connection refused or dropped, server shutting down, SQLite file locked too long.
+        return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+    return isinstance(error, OSError)
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return methods
+
+
+def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for item in error.errors():
+        msg = str(item.get("msg", "Invalid value."))
+        ctx = item.get("ctx") or {}
+        if "error" in ctx and isinstance(ctx["error"], Exception):
+            msg = str(ctx["error"])
+        out.append({"loc": list(item.get("loc", ())), "msg": msg})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    """Render every error, expected or not, as problem+json."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(_: Request, error: ProblemError) -> Response:
+        return error.response()
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> Response:
+        if any(item.get("type") == "json_invalid" for item in error.errors()):
+            return problem_response(400, "The request body is not valid JSON.")
+        return problem_response(
+            422,
+            "The request has invalid values; see errors.",
+            type_="urn:communique:problem:validation-error",
+            errors=_validation_errors(error),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        headers = error.headers
+        if error.status_code == 404:
+            detail = "No resource at this URL."
+        elif error.status_code == 405:
+            detail = "This method is not allowed on this URL; see the Allow header."
+            headers = {"Allow": ", ".join(sorted(allowed_methods(request)))}
+        return problem_response(error.status_code, detail, headers=headers)
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _integrity(_: Request, error: sa_exc.IntegrityError) -> Response:
+        return integrity_problem(error).response()
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> Response:
+        if is_unavailable(error):
+            log.warning("database unavailable: %s", error)
+            return ServiceUnavailable().response()
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "An unexpected error occurred; it has been logged.")

@@ -1,0 +1,75 @@
+"""SQL for transliteration-tolerant name matching, the same answers on both databases.
+
+PostgreSQL uses pg_trgm (`<<%`, GIN-indexed); SQLite calls the Python twin of
+`strict_word_similarity` registered on each connection (app.kit.db).
+"""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, case, func, literal, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.functions import GenericFunction
+
+from app.kit.text import fold, skeleton
+
+# pg_trgm's default strict_word_similarity_threshold, which `<<%` uses.
+THRESHOLD = 0.5
+EXACT = 2.0
+
+
+class similar_words(FunctionElement[bool]):  # noqa: N801 (reads like SQL)
+    """`query <<% target`: some run of words in target is trigram-similar to query."""
+
+    inherit_cache = True
+    name = "similar_words"
+
+
+@compiles(similar_words, "postgresql")
+def _similar_words_pg(element: similar_words, compiler: Any, **kw: Any) -> str:
+    query, target = list(element.clauses)
+    return f"({compiler.process(query, **kw)} <<% {compiler.process(target, **kw)})"
+
+
+@compiles(similar_words)
+def _similar_words_default(element: similar_words, compiler: Any, **kw: Any) -> str:
+    query, target = list(element.clauses)
+    return (
+        f"(strict_word_similarity({compiler.process(query, **kw)}, "
+        f"{compiler.process(target, **kw)}) >= {THRESHOLD})"
+    )
+
+
+class greatest(GenericFunction[float]):  # noqa: N801
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clause_expr, **kw)[1:-1]})"
+
+
+class NameQuery:
+    """A user's name query in the forms it is matched on."""
+
+    def __init__(self, q: str) -> None:
+        self.key = fold(q)
+        self.skeleton = skeleton(q)
+
+    @property
+    def searchable(self) -> bool:
+        return bool(self.skeleton)
+
+    def matches(self, key: Any, skel: Any, *others: Any) -> ColumnElement[bool]:
+        """Exact (folded) match on `key` or any of `others`, or similar words in `skel`."""
+        exact = [column == self.key for column in (key, *others)]
+        return or_(*exact, similar_words(literal(self.skeleton), skel))
+
+    def score(self, key: Any, skel: Any, *others: Any) -> ColumnElement[float]:
+        """2 for an exact match, else the word similarity (0..1)."""
+        exact = or_(*[column == self.key for column in (key, *others)])
+        return case(
+            (exact, literal(EXACT)),
+            else_=func.strict_word_similarity(literal(self.skeleton), skel),
+        )

@@ -1,0 +1,168 @@
+"""Keyset pagination: opaque cursors that survive ties on the sort key and concurrent inserts."""
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from fastapi import Depends, Query
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.base import ExecutableOption
+
+from app.kit.errors import BadRequest
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+    count: bool
+
+
+def _page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (1..100).")] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=1000, description="Opaque cursor from a previous page's next_cursor."),
+    ] = None,
+    count: Annotated[bool, Query(description="Also return `total`, the number of matches.")] = False,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor, count=count)
+
+
+PageDep = Annotated[PageParams, Depends(_page_params)]
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = orjson.dumps(list(values), default=lambda v: v.isoformat())
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = orjson.loads(raw)
+    except (binascii.Error, ValueError, orjson.JSONDecodeError):
+        raise BadRequest("The cursor is malformed; use next_cursor as returned.") from None
+    if not isinstance(values, list) or not values:
+        raise BadRequest("The cursor is malformed; use next_cursor as returned.")
+    return values
+
+
+def _as_int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError
+    return value
+
+
+def _as_date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ValueError
+    return date.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a sort order, with how its value goes in and out of a cursor."""
+
+    column: ColumnElement[Any] | InstrumentedAttribute[Any]
+    descending: bool
+    read: Callable[[Any], Any]
+    parse: Callable[[Any], Any]
+
+
+def id_key(column: InstrumentedAttribute[int], *, descending: bool) -> Key:
+    return Key(column, descending, lambda item: item.id, _as_int)
+
+
+def date_key(
+    column: ColumnElement[Any] | InstrumentedAttribute[Any],
+    read: Callable[[Any], date],
+    *,
+    descending: bool,
+) -> Key:
+    return Key(column, descending, lambda item: read(item).isoformat(), _as_date)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A named total order (the last key must be unique, e.g. the id)."""
+
+    name: str
+    keys: tuple[Key, ...]
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        return [k.column.desc() if k.descending else k.column.asc() for k in self.keys]
+
+    def after(self, cursor: str) -> ColumnElement[bool]:
+        values = decode_cursor(cursor)
+        if values[0] != self.name or len(values) != len(self.keys) + 1:
+            raise BadRequest("The cursor does not belong to this list or sort order.")
+        try:
+            parsed = [k.parse(v) for k, v in zip(self.keys, values[1:], strict=True)]
+        except (ValueError, TypeError):
+            raise BadRequest("The cursor is malformed; use next_cursor as returned.") from None
+        # (k1, k2, …) strictly after (v1, v2, …) in this order, each key in its own direction.
+        clauses: list[ColumnElement[bool]] = []
+        for i, key in enumerate(self.keys):
+            equal = [self.keys[j].column == parsed[j] for j in range(i)]
+            beyond = key.column < parsed[i] if key.descending else key.column > parsed[i]
+            clauses.append(and_(*equal, beyond))
+        return or_(false(), *clauses)
+
+    def cursor_for(self, item: Any) -> str:
+        return encode_cursor([self.name, *(k.read(item) for k in self.keys)])
+
+
+async def paginate(
+    session: AsyncSession,
+    entity: type[T],
+    *,
+    filters: Sequence[ColumnElement[bool]],
+    sort: Sort,
+    page: PageParams,
+    options: Sequence[ExecutableOption] = (),
+) -> tuple[list[T], str | None, int | None]:
+    """One page of `entity` matching `filters`: the items, the next cursor and, on demand,
+    the total. A constant number of statements whatever the page size."""
+    stmt: Select[tuple[T]] = select(entity).where(*filters)
+    if page.cursor:
+        stmt = stmt.where(sort.after(page.cursor))
+    stmt = stmt.order_by(*sort.order_by()).limit(page.limit + 1).options(*options)
+    items = list((await session.scalars(stmt)).all())
+    next_cursor = None
+    if len(items) > page.limit:
+        items = items[: page.limit]
+        next_cursor = sort.cursor_for(items[-1])
+    total = None
+    if page.count:
+        id_column = entity.id  # type: ignore[attr-defined]
+        total = (await session.scalar(select(func.count(id_column)).where(*filters))) or 0
+    return items, next_cursor, total
+
+
+def ranked_offset(page: PageParams) -> int:
+    """Where a page of a relevance-ranked list starts (ranked lists page by position)."""
+    if not page.cursor:
+        return 0
+    values = decode_cursor(page.cursor)
+    if len(values) != 2 or values[0] != "rank":
+        raise BadRequest("The cursor does not belong to this list or sort order.")
+    try:
+        offset = _as_int(values[1])
+    except ValueError:
+        raise BadRequest("The cursor is malformed; use next_cursor as returned.") from None
+    if not 0 <= offset <= 1_000_000:
+        raise BadRequest("The cursor is malformed; use next_cursor as returned.")
+    return offset
+
+
+def ranked_cursor(offset: int) -> str:
+    return encode_cursor(["rank", offset])

@@ -1,0 +1,14 @@
+"""Query-parameter types: the same validation as bodies, so bad input is a 422, not a 500."""
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+
+from app.kit.schemas import check_text, parse_country, parse_date
+
+TextQuery = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(check_text)
+]
+CountryQuery = Annotated[str, BeforeValidator(parse_country)]
+DateQuery = Annotated[date, BeforeValidator(parse_date)]

@@ -1,0 +1,59 @@
+"""The ASGI application: routers, middleware, error handling and operational endpoints."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import app.visibility  # noqa: F401  (installs the draft filter on every session)
+from app.auth.middleware import AuthenticationMiddleware
+from app.config import Settings, get_settings
+from app.kit import errors
+from app.kit.db import create_engine
+from app.kit.deps import Database
+from app.kit.limits import BodyLimitMiddleware
+from app.ops import router as ops_router
+from app.organizations.router import router as organizations_router
+
+DESCRIPTION = """
+Press releases and the official visits, delegations and officials they report.
+
+Reads are anonymous and see published content only; writes need
+`Authorization: Bearer <key>` (keys come from `communique keys create`).
+Errors are RFC 9457 problem details.
+"""
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        if owned:
+            engine = create_engine(
+                settings.async_database_url,
+                timeout=settings.db_timeout,
+                pool_size=settings.pool_size,
+            )
+            app.state.db = Database.for_engine(engine)
+        yield
+        if owned:
+            await app.state.db.engine.dispose()
+
+    app = FastAPI(
+        title="Communiqué",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    if database is not None:
+        app.state.db = database
+    errors.install(app)
+    for router in (ops_router, organizations_router):
+        app.include_router(router)
+    # Outermost first: refuse oversized bodies, then authenticate.
+    app.add_middleware(AuthenticationMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
+    return app
+

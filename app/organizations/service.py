@@ -1,0 +1,163 @@
+"""Organizations: ministries, universities, alliances, embassies… and their other names."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.kit.db import utcnow
+from app.kit.errors import Conflict, NotFound, Unprocessable
+from app.kit.names import NameQuery, greatest
+from app.kit.pagination import PageParams, Sort, id_key, paginate, ranked_cursor, ranked_offset
+from app.kit.refs import check_references
+from app.kit.schemas import MAX_ID
+from app.kit.text import fold
+from app.organizations.models import Organization, OrganizationAlias
+from app.organizations.schemas import AliasIn, OrganizationCreate, OrganizationUpdate
+
+OPTIONS = (selectinload(Organization.aliases),)
+BY_ID = Sort("id", (id_key(Organization.id, descending=False),))
+
+
+async def get(session: AsyncSession, *, organization_id: int) -> Organization:
+    if not 1 <= organization_id <= MAX_ID:
+        raise NotFound(f"No organization {organization_id}.")
+    organization = await session.scalar(
+        select(Organization).where(Organization.id == organization_id).options(*OPTIONS)
+    )
+    if organization is None:
+        raise NotFound(f"No organization {organization_id}.")
+    return organization
+
+
+def name_matches(query: NameQuery) -> ColumnElement[bool]:
+    """Organizations whose name, acronym or an alias matches a name query."""
+    alias = select(OrganizationAlias.id).where(
+        OrganizationAlias.organization_id == Organization.id,
+        query.matches(
+            OrganizationAlias.name_key, OrganizationAlias.name_skeleton, OrganizationAlias.acronym_key
+        ),
+    )
+    return query.matches(
+        Organization.name_key, Organization.name_skeleton, Organization.acronym_key
+    ) | exists(alias)
+
+
+def name_score(query: NameQuery) -> ColumnElement[float]:
+    alias_score = (
+        select(
+            func.max(
+                query.score(
+                    OrganizationAlias.name_key,
+                    OrganizationAlias.name_skeleton,
+                    OrganizationAlias.acronym_key,
+                )
+            )
+        )
+        .where(OrganizationAlias.organization_id == Organization.id)
+        .scalar_subquery()
+    )
+    own = query.score(Organization.name_key, Organization.name_skeleton, Organization.acronym_key)
+    return greatest(own, func.coalesce(alias_score, 0.0))
+
+
+def named(name: str) -> ColumnElement[bool]:
+    """Organizations with this exact name, acronym or alias, ignoring case and accents."""
+    key = fold(name)
+    alias = select(OrganizationAlias.id).where(
+        OrganizationAlias.organization_id == Organization.id,
+        (OrganizationAlias.name_key == key) | (OrganizationAlias.acronym_key == key),
+    )
+    return (Organization.name_key == key) | (Organization.acronym_key == key) | exists(alias)
+
+
+async def list_(
+    session: AsyncSession,
+    *,
+    page: PageParams,
+    q: str | None = None,
+    kind: str | None = None,
+    country: str | None = None,
+) -> tuple[Sequence[Organization], str | None, int | None]:
+    filters: list[ColumnElement[bool]] = []
+    if kind is not None:
+        filters.append(Organization.kind == kind)
+    if country is not None:
+        filters.append(Organization.country_code == country)
+    if q is None:
+        return await paginate(
+            session, Organization, filters=filters, sort=BY_ID, page=page, options=OPTIONS
+        )
+    query = NameQuery(q)
+    if not query.searchable:
+        return [], None, 0 if page.count else None
+    filters.append(name_matches(query))
+    offset = ranked_offset(page)
+    stmt = (
+        select(Organization)
+        .where(*filters)
+        .order_by(name_score(query).desc(), Organization.id)
+        .offset(offset)
+        .limit(page.limit + 1)
+        .options(*OPTIONS)
+    )
+    items = list((await session.scalars(stmt)).all())
+    next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
+    total = None
+    if page.count:
+        total = await session.scalar(select(func.count(Organization.id)).where(*filters))
+    return items[: page.limit], next_cursor, total
+
+
+def _aliases(aliases: list[AliasIn]) -> list[OrganizationAlias]:
+    return [OrganizationAlias(**alias.model_dump()) for alias in aliases]
+
+
+async def _check(session: AsyncSession, organization: Organization) -> None:
+    await check_references(session, [(("parent_id",), Organization, organization.parent_id)])
+    if organization.parent_id is not None and organization.parent_id == organization.id:
+        raise Unprocessable(("body", "parent_id"), "an organization cannot be its own parent")
+    clash = await session.scalar(
+        select(Organization.id).where(
+            Organization.identity_key == organization.identity_key,
+            Organization.id != (organization.id or 0),
+        )
+    )
+    if clash is not None:
+        raise Conflict(
+            f"Organization {clash} already has this name in "
+            f"{organization.country_code or 'no country'}."
+        )
+
+
+async def create(session: AsyncSession, *, data: OrganizationCreate) -> Organization:
+    fields: dict[str, Any] = data.model_dump(exclude={"aliases"})
+    organization = Organization(**fields, aliases=_aliases(data.aliases))
+    await _check(session, organization)
+    session.add(organization)
+    await session.flush()
+    return organization
+
+
+async def update(
+    session: AsyncSession, *, organization: Organization, data: OrganizationUpdate
+) -> Organization:
+    changes = data.changes()
+    if not changes:
+        return organization
+    if "aliases" in changes:
+        organization.aliases = _aliases(data.aliases or [])
+        del changes["aliases"]
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    organization.updated_at = utcnow()
+    await _check(session, organization)
+    await session.flush()
+    return organization
+
+
+async def delete(session: AsyncSession, *, organization: Organization) -> None:
+    await session.delete(organization)
+    await session.flush()
