@@ -13,7 +13,11 @@ from app.kit.db import create_engine
 from app.kit.deps import Database
 from app.kit.limits import BodyLimitMiddleware
 from app.ops import router as ops_router
+from app.delegations.router import router as delegations_router
+from app.officials.router import router as officials_router
 from app.organizations.router import router as organizations_router
+from app.press_releases.router import router as press_releases_router
+from app.visits.router import router as visits_router
 
 DESCRIPTION = """
 Press releases and the official visits, delegations and officials they report.
@@ -50,7 +54,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if database is not None:
         app.state.db = database
     errors.install(app)
-    for router in (ops_router, organizations_router):
+    for router in (
+        ops_router,
+        organizations_router,
+        officials_router,
+        visits_router,
+        delegations_router,
+        press_releases_router,
+    ):
         app.include_router(router)
     # Outermost first: refuse oversized bodies, then authenticate.
     app.add_middleware(AuthenticationMiddleware)

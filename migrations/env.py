@@ -15,7 +15,7 @@ target_metadata = Base.metadata
 
 # Search structures are database-specific (a tsvector column on PostgreSQL, FTS5 tables on
 # SQLite) and live only in migrations; the models don't describe them.
-SEARCH_ONLY = ("search_vector", "_fts")
+SEARCH_ONLY = ("search_vector", "_fts", "_trgm")
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

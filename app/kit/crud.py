@@ -62,15 +62,17 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
         return await resource.get(session, item_id)
 
     @router.get(
-        "/{item_id}",
+        "/{id}",
         response_model=resource.read_schema,
         responses=openapi.responses(*openapi.READ_ONE),
         summary=f"Read one {name}",
         name=f"get_{name.replace(' ', '_')}",
     )
-    async def read_one(request: Request, session: SessionDep, item_id: ItemId) -> Response:
+    async def read_one(
+        request: Request, session: SessionDep, id: ItemId  # noqa: A002
+    ) -> Response:
         """The resource with its ETag; `If-None-Match` with the current tag answers 304."""
-        return resource_response(request, resource.read(await fetch(session, item_id)))
+        return resource_response(request, resource.read(await fetch(session, id)))
 
     @router.post(
         "",
@@ -94,7 +96,7 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
         )
 
     @router.patch(
-        "/{item_id}",
+        "/{id}",
         response_model=resource.read_schema,
         responses=openapi.responses(*openapi.UPDATE),
         summary=f"Change a {name}",
@@ -102,28 +104,30 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
     )
     async def update(
         request: Request,
-        item_id: ItemId,
+        id: ItemId,  # noqa: A002
         body: Update,  # type: ignore[valid-type]
         session: SessionDep,
         _: EditorDep,
     ) -> Response:
         """Absent fields stay, `null` clears, lists sent replace the stored list."""
-        item = await fetch(session, item_id)
+        item = await fetch(session, id)
         check_if_match(request, lambda: resource.read(item))
         item = await resource.update(session, item, body)
         await session.commit()
         return resource_response(request, resource.read(item))
 
     @router.delete(
-        "/{item_id}",
+        "/{id}",
         status_code=204,
         responses=openapi.responses(*openapi.DELETE),
         summary=f"Delete a {name}",
         name=f"delete_{name.replace(' ', '_')}",
     )
-    async def delete(request: Request, item_id: ItemId, session: SessionDep, _: EditorDep) -> Response:
+    async def delete(
+        request: Request, id: ItemId, session: SessionDep, _: EditorDep  # noqa: A002
+    ) -> Response:
         """Delete it (409 while other resources still refer to it)."""
-        item = await fetch(session, item_id)
+        item = await fetch(session, id)
         check_if_match(request, lambda: resource.read(item))
         await resource.delete(session, item)
         await session.commit()

@@ -117,6 +117,11 @@ def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 10) -> Asy
     )
 
 
+def dialect_of(session: AsyncSession) -> str:
+    """"postgresql" or "sqlite": the few queries that differ by database ask this."""
+    return session.get_bind().dialect.name
+
+
 def sessionmaker(engine: AsyncEngine, *, write: bool = False) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep objects usable after commit; write sessions lock SQLite up front."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine

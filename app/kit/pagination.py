@@ -70,12 +70,31 @@ def _as_date(value: Any) -> date:
 
 @dataclass(frozen=True)
 class Key:
-    """One column of a sort order, with how its value goes in and out of a cursor."""
+    """One column of a sort order, with how its value goes in and out of a cursor.
+
+    NULLs of a nullable key sort as if larger than any value, on both databases.
+    """
 
     column: ColumnElement[Any] | InstrumentedAttribute[Any]
     descending: bool
     read: Callable[[Any], Any]
     parse: Callable[[Any], Any]
+    nullable: bool = False
+
+    def order(self) -> ColumnElement[Any]:
+        if self.descending:
+            return self.column.desc().nulls_first() if self.nullable else self.column.desc()
+        return self.column.asc().nulls_last() if self.nullable else self.column.asc()
+
+    def equal(self, value: Any) -> ColumnElement[bool]:
+        return self.column.is_(None) if value is None else self.column == value
+
+    def beyond(self, value: Any) -> ColumnElement[bool]:
+        if self.descending:
+            return self.column.is_not(None) if value is None else self.column < value
+        if value is None:
+            return false()
+        return (self.column > value) | self.column.is_(None) if self.nullable else self.column > value
 
 
 def id_key(column: InstrumentedAttribute[int], *, descending: bool) -> Key:
@@ -84,11 +103,19 @@ def id_key(column: InstrumentedAttribute[int], *, descending: bool) -> Key:
 
 def date_key(
     column: ColumnElement[Any] | InstrumentedAttribute[Any],
-    read: Callable[[Any], date],
+    read: Callable[[Any], date | None],
     *,
     descending: bool,
+    nullable: bool = False,
 ) -> Key:
-    return Key(column, descending, lambda item: read(item).isoformat(), _as_date)
+    def encode(item: Any) -> str | None:
+        value = read(item)
+        return None if value is None else value.isoformat()
+
+    def parse(value: Any) -> date | None:
+        return None if value is None and nullable else _as_date(value)
+
+    return Key(column, descending, encode, parse, nullable)
 
 
 @dataclass(frozen=True)
@@ -99,7 +126,7 @@ class Sort:
     keys: tuple[Key, ...]
 
     def order_by(self) -> list[ColumnElement[Any]]:
-        return [k.column.desc() if k.descending else k.column.asc() for k in self.keys]
+        return [key.order() for key in self.keys]
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         values = decode_cursor(cursor)
@@ -112,9 +139,8 @@ class Sort:
         # (k1, k2, …) strictly after (v1, v2, …) in this order, each key in its own direction.
         clauses: list[ColumnElement[bool]] = []
         for i, key in enumerate(self.keys):
-            equal = [self.keys[j].column == parsed[j] for j in range(i)]
-            beyond = key.column < parsed[i] if key.descending else key.column > parsed[i]
-            clauses.append(and_(*equal, beyond))
+            equal = [self.keys[j].equal(parsed[j]) for j in range(i)]
+            clauses.append(and_(*equal, key.beyond(parsed[i])))
         return or_(false(), *clauses)
 
     def cursor_for(self, item: Any) -> str:

@@ -3,12 +3,14 @@
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from app.kit.schemas import check_text, parse_country, parse_date
+from app.kit.schemas import MAX_ID, check_text, parse_country, parse_date, parse_language
 
 TextQuery = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(check_text)
 ]
 CountryQuery = Annotated[str, BeforeValidator(parse_country)]
 DateQuery = Annotated[date, BeforeValidator(parse_date)]
+IdQuery = Annotated[int, Field(ge=1, le=MAX_ID)]
+LanguageQuery = Annotated[str, BeforeValidator(parse_language)]

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.db import utcnow
 from app.kit.errors import Conflict, NotFound, Unprocessable
@@ -17,7 +18,9 @@ from app.kit.text import fold
 from app.organizations.models import Organization, OrganizationAlias
 from app.organizations.schemas import AliasIn, OrganizationCreate, OrganizationUpdate
 
-OPTIONS = (selectinload(Organization.aliases),)
+def options() -> tuple[ExecutableOption, ...]:
+    """Eager loads for everything the read schema shows (lazy loads raise)."""
+    return (selectinload(Organization.aliases),)
 BY_ID = Sort("id", (id_key(Organization.id, descending=False),))
 
 
@@ -25,7 +28,7 @@ async def get(session: AsyncSession, *, organization_id: int) -> Organization:
     if not 1 <= organization_id <= MAX_ID:
         raise NotFound(f"No organization {organization_id}.")
     organization = await session.scalar(
-        select(Organization).where(Organization.id == organization_id).options(*OPTIONS)
+        select(Organization).where(Organization.id == organization_id).options(*options())
     )
     if organization is None:
         raise NotFound(f"No organization {organization_id}.")
@@ -88,7 +91,7 @@ async def list_(
         filters.append(Organization.country_code == country)
     if q is None:
         return await paginate(
-            session, Organization, filters=filters, sort=BY_ID, page=page, options=OPTIONS
+            session, Organization, filters=filters, sort=BY_ID, page=page, options=options()
         )
     query = NameQuery(q)
     if not query.searchable:
@@ -101,7 +104,7 @@ async def list_(
         .order_by(name_score(query).desc(), Organization.id)
         .offset(offset)
         .limit(page.limit + 1)
-        .options(*OPTIONS)
+        .options(*options())
     )
     items = list((await session.scalars(stmt)).all())
     next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None

@@ -45,3 +45,7 @@ class PressRelease(Resource, Base):
         lazy="raise",
         order_by="Visit.id",
     )
+
+    @property
+    def visit_ids(self) -> list[int]:
+        return [visit.id for visit in self.visits]

@@ -54,14 +54,18 @@ class Visit(Resource, Base):
     )
     summary: Mapped[str | None] = mapped_column(Text)
 
-    topics: Mapped[list["VisitTopic"]] = relationship(
+    topic_rows: Mapped[list["VisitTopic"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise", order_by="VisitTopic.topic"
     )
     participants: Mapped[list["Participant"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise", order_by="Participant.id"
     )
     delegations: Mapped[list["Delegation"]] = relationship(
-        back_populates="visit", passive_deletes=True, lazy="raise", order_by="Delegation.id"
+        back_populates="visit",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+        order_by="Delegation.id",
     )
     press_releases: Mapped[list["PressRelease"]] = relationship(
         secondary=release_visits,
@@ -70,6 +74,14 @@ class Visit(Resource, Base):
         lazy="raise",
         order_by="PressRelease.id",
     )
+
+    @property
+    def topics(self) -> list[str]:
+        return [row.topic for row in self.topic_rows]
+
+    @property
+    def press_release_ids(self) -> list[int]:
+        return [release.id for release in self.press_releases]
 
     @validates("city")
     def _derive_city_key(self, _: str, value: str | None) -> str | None:

@@ -1,0 +1,143 @@
+"""Officials: people, their other spellings and the positions they hold."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
+
+from app.kit.db import utcnow
+from app.kit.errors import NotFound
+from app.kit.names import NameQuery, greatest
+from app.kit.pagination import PageParams, Sort, id_key, paginate, ranked_cursor, ranked_offset
+from app.kit.refs import check_references
+from app.kit.schemas import MAX_ID
+from app.officials.models import Official, OfficialAlias, Position
+from app.officials.schemas import AliasIn, OfficialCreate, OfficialUpdate, PositionIn
+from app.organizations.models import Organization
+
+def options() -> tuple[ExecutableOption, ...]:
+    """Eager loads for everything the read schema shows (lazy loads raise)."""
+    return (selectinload(Official.aliases), selectinload(Official.positions))
+BY_ID = Sort("id", (id_key(Official.id, descending=False),))
+
+
+async def get(session: AsyncSession, *, official_id: int) -> Official:
+    if not 1 <= official_id <= MAX_ID:
+        raise NotFound(f"No official {official_id}.")
+    official = await session.scalar(
+        select(Official).where(Official.id == official_id).options(*options())
+    )
+    if official is None:
+        raise NotFound(f"No official {official_id}.")
+    return official
+
+
+def name_matches(query: NameQuery) -> ColumnElement[bool]:
+    """Officials whose name or an alias matches a name query."""
+    alias = select(OfficialAlias.id).where(
+        OfficialAlias.official_id == Official.id,
+        query.matches(OfficialAlias.name_key, OfficialAlias.name_skeleton),
+    )
+    return query.matches(Official.name_key, Official.name_skeleton) | exists(alias)
+
+
+def name_score(query: NameQuery) -> ColumnElement[float]:
+    alias_score = (
+        select(func.max(query.score(OfficialAlias.name_key, OfficialAlias.name_skeleton)))
+        .where(OfficialAlias.official_id == Official.id)
+        .scalar_subquery()
+    )
+    own = query.score(Official.name_key, Official.name_skeleton)
+    return greatest(own, func.coalesce(alias_score, 0.0))
+
+
+async def list_(
+    session: AsyncSession,
+    *,
+    page: PageParams,
+    q: str | None = None,
+    organization_id: int | None = None,
+) -> tuple[Sequence[Official], str | None, int | None]:
+    filters: list[ColumnElement[bool]] = []
+    if organization_id is not None:
+        filters.append(
+            exists().where(
+                Position.official_id == Official.id, Position.organization_id == organization_id
+            )
+        )
+    if q is None:
+        return await paginate(
+            session, Official, filters=filters, sort=BY_ID, page=page, options=options()
+        )
+    query = NameQuery(q)
+    if not query.searchable:
+        return [], None, 0 if page.count else None
+    filters.append(name_matches(query))
+    offset = ranked_offset(page)
+    stmt = (
+        select(Official)
+        .where(*filters)
+        .order_by(name_score(query).desc(), Official.id)
+        .offset(offset)
+        .limit(page.limit + 1)
+        .options(*options())
+    )
+    items = list((await session.scalars(stmt)).all())
+    next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
+    total = None
+    if page.count:
+        total = await session.scalar(select(func.count(Official.id)).where(*filters))
+    return items[: page.limit], next_cursor, total
+
+
+def _aliases(aliases: list[AliasIn]) -> list[OfficialAlias]:
+    return [OfficialAlias(**alias.model_dump()) for alias in aliases]
+
+
+def _positions(positions: list[PositionIn]) -> list[Position]:
+    return [Position(**position.model_dump()) for position in positions]
+
+
+async def _check(session: AsyncSession, positions: list[PositionIn]) -> None:
+    await check_references(
+        session,
+        [
+            (("positions", i, "organization_id"), Organization, p.organization_id)
+            for i, p in enumerate(positions)
+        ],
+    )
+
+
+async def create(session: AsyncSession, *, data: OfficialCreate) -> Official:
+    await _check(session, data.positions)
+    official = Official(
+        **data.model_dump(exclude={"aliases", "positions"}),
+        aliases=_aliases(data.aliases),
+        positions=_positions(data.positions),
+    )
+    session.add(official)
+    await session.flush()
+    return official
+
+
+async def update(session: AsyncSession, *, official: Official, data: OfficialUpdate) -> Official:
+    changes = data.changes()
+    if not changes:
+        return official
+    if "aliases" in changes:
+        official.aliases = _aliases(data.aliases or [])
+    if "positions" in changes:
+        await _check(session, data.positions or [])
+        official.positions = _positions(data.positions or [])
+    for field in changes.keys() - {"aliases", "positions"}:
+        setattr(official, field, changes[field])
+    official.updated_at = utcnow()
+    await session.flush()
+    return official
+
+
+async def delete(session: AsyncSession, *, official: Official) -> None:
+    await session.delete(official)
+    await session.flush()

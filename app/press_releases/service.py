@@ -1,0 +1,206 @@
+"""Press releases: the texts, in any language, and the visits they report."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
+
+from app.kit.db import dialect_of, utcnow
+from app.kit.enums import Status
+from app.kit.errors import NotFound, Unprocessable
+from app.kit.pagination import (
+    PageParams,
+    Sort,
+    date_key,
+    id_key,
+    paginate,
+    ranked_cursor,
+    ranked_offset,
+)
+from app.kit.refs import check_references
+from app.kit.schemas import MAX_ID
+from app.kit.text import escape_like
+from app.organizations.models import Organization
+from app.press_releases.models import PressRelease
+from app.press_releases.schemas import PressReleaseCreate, PressReleaseUpdate
+from app.search import fulltext
+from app.visits.models import Visit, release_visits
+
+def options() -> tuple[ExecutableOption, ...]:
+    """Eager loads for everything the read schema shows (lazy loads raise)."""
+    return (selectinload(PressRelease.visits).load_only(Visit.id),)
+SORTS = {
+    "-published_on": Sort(
+        "-published_on",
+        (
+            date_key(PressRelease.published_on, lambda r: r.published_on, descending=True,
+                     nullable=True),
+            id_key(PressRelease.id, descending=True),
+        ),
+    ),
+    "published_on": Sort(
+        "published_on",
+        (
+            date_key(PressRelease.published_on, lambda r: r.published_on, descending=False,
+                     nullable=True),
+            id_key(PressRelease.id, descending=False),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ReleaseFilters:
+    q: str | None = None
+    language: str | None = None
+    from_: date | None = None
+    to: date | None = None
+    issuer_organization_id: int | None = None
+    visit_id: int | None = None
+    status: str | None = None
+
+    def clauses(self, dialect: str) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.q is not None:
+            out.append(fulltext.release_matches(dialect, self.q))
+        if self.language is not None:
+            # `fr` also finds `fr-CA`: a language filter means the language, any region.
+            out.append(
+                or_(
+                    PressRelease.language == self.language,
+                    PressRelease.language.like(escape_like(self.language) + "-%", escape="\\"),
+                )
+            )
+        if self.from_ is not None:
+            out.append(PressRelease.published_on >= self.from_)
+        if self.to is not None:
+            out.append(PressRelease.published_on <= self.to)
+        if self.issuer_organization_id is not None:
+            out.append(PressRelease.issuer_organization_id == self.issuer_organization_id)
+        if self.visit_id is not None:
+            out.append(
+                exists().where(
+                    release_visits.c.press_release_id == PressRelease.id,
+                    release_visits.c.visit_id == self.visit_id,
+                )
+            )
+        if self.status is not None:
+            out.append(PressRelease.status == self.status)
+        return out
+
+
+async def get(session: AsyncSession, *, release_id: int) -> PressRelease:
+    if not 1 <= release_id <= MAX_ID:
+        raise NotFound(f"No press release {release_id}.")
+    release = await session.scalar(
+        select(PressRelease).where(PressRelease.id == release_id).options(*options())
+    )
+    if release is None:
+        raise NotFound(f"No press release {release_id}.")
+    return release
+
+
+async def list_(
+    session: AsyncSession, *, page: PageParams, filters: ReleaseFilters, sort: str
+) -> tuple[Sequence[PressRelease], str | None, int | None]:
+    dialect = dialect_of(session)
+    if sort != "relevance":
+        return await paginate(
+            session,
+            PressRelease,
+            filters=filters.clauses(dialect),
+            sort=SORTS[sort],
+            page=page,
+            options=options(),
+        )
+    if filters.q is None:
+        raise Unprocessable(("query", "sort"), "sort=relevance needs q")
+    offset = ranked_offset(page)
+    clauses = filters.clauses(dialect)
+    hits = fulltext.release_hits(dialect, filters.q).subquery()
+    stmt = (
+        select(PressRelease)
+        .join(hits, hits.c.id == PressRelease.id)
+        .where(*clauses)
+        .order_by(hits.c.score.desc(), PressRelease.id.desc())
+        .offset(offset)
+        .limit(page.limit + 1)
+        .options(*options())
+    )
+    items = list((await session.scalars(stmt)).all())
+    next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
+    total = None
+    if page.count:
+        total = await session.scalar(select(func.count(PressRelease.id)).where(*clauses))
+    return items[: page.limit], next_cursor, total
+
+
+def _publish_date(release: PressRelease) -> None:
+    """A release that becomes published without a date is published today."""
+    if release.status == Status.published and release.published_on is None:
+        release.published_on = datetime.now(UTC).date()
+
+
+async def _visits(session: AsyncSession, visit_ids: list[int]) -> list[Visit]:
+    await check_references(
+        session, [(("visit_ids", i), Visit, visit_id) for i, visit_id in enumerate(visit_ids)]
+    )
+    wanted = list(dict.fromkeys(visit_ids))
+    found = {v.id: v for v in (await session.scalars(select(Visit).where(Visit.id.in_(wanted))))}
+    return [found[i] for i in wanted]
+
+
+async def _check(
+    session: AsyncSession, release_id: int | None, issuer: int | None, translation_of: int | None
+) -> None:
+    await check_references(
+        session,
+        [
+            (("issuer_organization_id",), Organization, issuer),
+            (("translation_of_id",), PressRelease, translation_of),
+        ],
+    )
+    if translation_of is not None and translation_of == release_id:
+        raise Unprocessable(("body", "translation_of_id"), "a release cannot translate itself")
+
+
+async def create(session: AsyncSession, *, data: PressReleaseCreate) -> PressRelease:
+    await _check(session, None, data.issuer_organization_id, data.translation_of_id)
+    release = PressRelease(
+        **data.model_dump(exclude={"visit_ids"}), visits=await _visits(session, data.visit_ids)
+    )
+    _publish_date(release)
+    session.add(release)
+    await session.flush()
+    return release
+
+
+async def update(
+    session: AsyncSession, *, release: PressRelease, data: PressReleaseUpdate
+) -> PressRelease:
+    changes = data.changes()
+    if not changes:
+        return release
+    await _check(
+        session,
+        release.id,
+        changes.get("issuer_organization_id"),
+        changes.get("translation_of_id"),
+    )
+    if "visit_ids" in changes:
+        release.visits = await _visits(session, data.visit_ids or [])
+    for field in changes.keys() - {"visit_ids"}:
+        setattr(release, field, changes[field])
+    _publish_date(release)
+    release.updated_at = utcnow()
+    await session.flush()
+    return release
+
+
+async def delete(session: AsyncSession, *, release: PressRelease) -> None:
+    await session.delete(release)
+    await session.flush()

@@ -1,0 +1,154 @@
+"""Full-text search over press releases and visits, on PostgreSQL and SQLite.
+
+PostgreSQL: stored tsvectors stemmed by the release's language and unaccented, queried with
+`cq_tsquery` (websearch syntax, every language at once), ranked by ts_rank, highlighted by
+ts_headline. SQLite: FTS5 (porter stemming, diacritics removed), bm25, snippet().
+
+Both answer the same `hits(q)` question: which ids match and how well (higher is better).
+"""
+
+import html
+import re
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    String,
+    column,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+)
+
+from app.kit.text import clean_text
+from app.press_releases.models import PressRelease
+from app.visits.models import Visit, release_visits
+
+# Markers that cannot occur in stored text (NUL-free, control characters are not words):
+# the snippet is HTML-escaped first, then they become <mark> tags.
+START, STOP = "\x02", "\x03"
+_TOKENS = re.compile(r'(-?)"([^"]*)"|(-?)([^\s"]+)')
+_WORD = re.compile(r"\w+")
+TITLE_WEIGHT = 10.0
+
+releases_fts = table(
+    "press_releases_fts", column("rowid", Integer), column("press_releases_fts", String)
+)
+visits_fts = table("visits_fts", column("rowid", Integer), column("visits_fts", String))
+
+
+def fts5_query(q: str) -> str | None:
+    """A user's query in FTS5 syntax, every word quoted (so nothing in it is an operator):
+    words and "phrases" must all match, `-word` excludes, `or` between terms offers a choice.
+    None when nothing in it is searchable."""
+    groups: list[list[str]] = [[]]
+    excluded: list[str] = []
+    pending_or = False
+    for neg_phrase, phrase, neg_word, word in _TOKENS.findall(clean_text(q)):
+        text = phrase if phrase else word
+        if not phrase and word.lower() == "or" and groups[-1]:
+            pending_or = True
+            continue
+        words = _WORD.findall(text)
+        if not words:
+            continue
+        term = '"' + " ".join(words) + '"'
+        if neg_phrase or neg_word:
+            excluded.append(term)
+        elif pending_or:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    positive = [
+        group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")" for group in groups if group
+    ]
+    if not positive:
+        return None
+    return " AND ".join(positive) + "".join(f" NOT {term}" for term in excluded)
+
+
+def _pg_query(q: str) -> Any:
+    return func.cq_tsquery(clean_text(q))
+
+
+def release_hits(dialect: str, q: str) -> Select[tuple[int, float]]:
+    """(id, score) of the releases matching `q`; titles weigh more than bodies."""
+    if dialect == "postgresql":
+        vector = literal_column("press_releases.search_vector")
+        query = _pg_query(q)
+        return select(
+            PressRelease.id.label("id"),
+            func.ts_rank(vector, query, 32).cast(Float).label("score"),
+        ).where(vector.op("@@")(query))
+    fts = fts5_query(q)
+    if fts is None:
+        return select(PressRelease.id.label("id"), literal_column("0.0").label("score")).where(false())
+    score = -func.bm25(literal_column("press_releases_fts"), TITLE_WEIGHT, 1.0)
+    return select(releases_fts.c.rowid.label("id"), score.label("score")).where(
+        releases_fts.c.press_releases_fts.match(fts)
+    )
+
+
+def visit_hits(dialect: str, q: str) -> Select[tuple[int, float]]:
+    """(id, score) of the visits whose title or summary matches `q`."""
+    if dialect == "postgresql":
+        vector = literal_column("visits.search_vector")
+        query = _pg_query(q)
+        return select(
+            Visit.id.label("id"), func.ts_rank(vector, query, 32).cast(Float).label("score")
+        ).where(vector.op("@@")(query))
+    fts = fts5_query(q)
+    if fts is None:
+        return select(Visit.id.label("id"), literal_column("0.0").label("score")).where(false())
+    score = -func.bm25(literal_column("visits_fts"), TITLE_WEIGHT, 1.0)
+    return select(visits_fts.c.rowid.label("id"), score.label("score")).where(
+        visits_fts.c.visits_fts.match(fts)
+    )
+
+
+def release_matches(dialect: str, q: str) -> Any:
+    """Filter: the release matches `q`."""
+    return PressRelease.id.in_(select(release_hits(dialect, q).subquery().c.id))
+
+
+def visit_matches(dialect: str, q: str) -> Any:
+    """Filter: the visit's title or summary, or a release reporting it, matches `q`.
+    (Releases the reader may not see never count: visibility applies inside too.)"""
+    releases = select(PressRelease.id).where(release_matches(dialect, q))
+    reported = select(release_visits.c.visit_id).where(
+        release_visits.c.press_release_id.in_(releases)
+    )
+    own = select(visit_hits(dialect, q).subquery().c.id)
+    return Visit.id.in_(own) | Visit.id.in_(reported)
+
+
+def snippet_sql(dialect: str, q: str, kind: str) -> Any:
+    """An expression for a highlighted excerpt, to select alongside a hit."""
+    if dialect == "postgresql":
+        options = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, MaxFragments=2"
+        if kind == "press_release":
+            return func.ts_headline(
+                func.cq_regconfig(PressRelease.language),
+                PressRelease.body,
+                _pg_query(q),
+                options,
+            )
+        return func.ts_headline(
+            literal_column("'cq_simple'::regconfig"),
+            func.coalesce(Visit.summary, Visit.title),
+            _pg_query(q),
+            options,
+        )
+    name = "press_releases_fts" if kind == "press_release" else "visits_fts"
+    return func.snippet(literal_column(name), -1, START, STOP, "…", 24)
+
+
+def render_snippet(raw: str | None) -> str:
+    """HTML-escaped text in which only the <mark> tags are markup."""
+    escaped = html.escape(raw or "", quote=False)
+    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")

@@ -1,0 +1,236 @@
+"""Visits: who came, when, where, hosted by whom, and which releases report them."""
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
+
+from app.delegations.models import Delegation, DelegationMember
+from app.kit.db import dialect_of, utcnow
+from app.kit.enums import DatePrecision
+from app.kit.errors import NotFound, Unprocessable
+from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate
+from app.kit.refs import check_references
+from app.kit.schemas import MAX_ID
+from app.kit.text import fold
+from app.officials.models import Official
+from app.organizations.models import Organization
+from app.organizations.service import named
+from app.press_releases.models import PressRelease
+from app.search import fulltext
+from app.visits.models import Participant, Visit, VisitTopic
+from app.visits.schemas import ParticipantIn, VisitCreate, VisitUpdate
+
+def options() -> tuple[ExecutableOption, ...]:
+    """Eager loads for everything the read schema shows (lazy loads raise)."""
+    return (
+        selectinload(Visit.topic_rows),
+        selectinload(Visit.participants),
+        selectinload(Visit.delegations).selectinload(Delegation.members),
+        selectinload(Visit.press_releases).load_only(PressRelease.id),
+    )
+SORTS = {
+    "-start_date": Sort(
+        "-start_date",
+        (
+            date_key(Visit.start_date, lambda v: v.start_date, descending=True),
+            id_key(Visit.id, descending=True),
+        ),
+    ),
+    "start_date": Sort(
+        "start_date",
+        (
+            date_key(Visit.start_date, lambda v: v.start_date, descending=False),
+            id_key(Visit.id, descending=False),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class VisitFilters:
+    """The /visits query parameters (also taken by /stats/visits); all combine with AND."""
+
+    from_: date | None = None
+    to: date | None = None
+    organization_id: int | None = None
+    host_organization_id: int | None = None
+    guest_organization_id: int | None = None
+    organization: str | None = None
+    country: str | None = None
+    city: str | None = None
+    guest_country: str | None = None
+    official_id: int | None = None
+    topic: str | None = None
+    q: str | None = None
+    status: str | None = None
+
+    def clauses(self, dialect: str) -> list[ColumnElement[bool]]:
+        def delegation(*criteria: ColumnElement[bool]) -> ColumnElement[bool]:
+            return exists().where(Delegation.visit_id == Visit.id, *criteria)
+
+        out: list[ColumnElement[bool]] = []
+        if self.from_ is not None:
+            out.append(Visit.end_date >= self.from_)
+        if self.to is not None:
+            out.append(Visit.start_date <= self.to)
+        if self.organization_id is not None:
+            out.append(
+                (Visit.host_organization_id == self.organization_id)
+                | delegation(Delegation.organization_id == self.organization_id)
+            )
+        if self.host_organization_id is not None:
+            out.append(Visit.host_organization_id == self.host_organization_id)
+        if self.guest_organization_id is not None:
+            out.append(delegation(Delegation.organization_id == self.guest_organization_id))
+        if self.organization is not None:
+            matching = select(Organization.id).where(named(self.organization))
+            out.append(
+                Visit.host_organization_id.in_(matching)
+                | delegation(Delegation.organization_id.in_(matching))
+            )
+        if self.country is not None:
+            out.append(Visit.country_code == self.country)
+        if self.city is not None:
+            out.append(Visit.city_key == fold(self.city))
+        if self.guest_country is not None:
+            out.append(delegation(Delegation.country_code == self.guest_country))
+        if self.official_id is not None:
+            official = self.official_id
+            out.append(
+                or_(
+                    exists().where(
+                        Participant.visit_id == Visit.id, Participant.official_id == official
+                    ),
+                    delegation(Delegation.head_official_id == official),
+                    delegation(
+                        exists().where(
+                            DelegationMember.delegation_id == Delegation.id,
+                            DelegationMember.official_id == official,
+                        )
+                    ),
+                )
+            )
+        if self.topic is not None:
+            out.append(
+                exists().where(
+                    VisitTopic.visit_id == Visit.id, VisitTopic.topic == self.topic.casefold()
+                )
+            )
+        if self.q is not None:
+            out.append(fulltext.visit_matches(dialect, self.q))
+        if self.status is not None:
+            out.append(Visit.status == self.status)
+        return out
+
+
+async def get(session: AsyncSession, *, visit_id: int) -> Visit:
+    if not 1 <= visit_id <= MAX_ID:
+        raise NotFound(f"No visit {visit_id}.")
+    visit = await session.scalar(select(Visit).where(Visit.id == visit_id).options(*options()))
+    if visit is None:
+        raise NotFound(f"No visit {visit_id}.")
+    return visit
+
+
+async def list_(
+    session: AsyncSession, *, page: PageParams, filters: VisitFilters, sort: str = "-start_date"
+) -> tuple[Sequence[Visit], str | None, int | None]:
+    return await paginate(
+        session,
+        Visit,
+        filters=filters.clauses(dialect_of(session)),
+        sort=SORTS[sort],
+        page=page,
+        options=options(),
+    )
+
+
+def normalize_dates(start: date, end: date | None, precision: str) -> tuple[date, date]:
+    """Loosely dated visits cover their whole month or year, whatever day was sent."""
+    end = end or start
+    if precision == DatePrecision.month:
+        last = calendar.monthrange(end.year, end.month)[1]
+        return start.replace(day=1), end.replace(day=last)
+    if precision == DatePrecision.year:
+        return start.replace(month=1, day=1), end.replace(month=12, day=31)
+    return start, end
+
+
+def _dates(start: date, end: date | None, precision: str) -> tuple[date, date]:
+    start, end = normalize_dates(start, end, precision)
+    if end < start:
+        raise Unprocessable(("body", "end_date"), "end_date must not be before start_date")
+    return start, end
+
+
+def _participants(participants: list[ParticipantIn]) -> list[Participant]:
+    return [Participant(**p.model_dump()) for p in participants]
+
+
+async def _check(
+    session: AsyncSession, host_organization_id: int | None, participants: list[ParticipantIn]
+) -> None:
+    await check_references(
+        session,
+        [
+            (("host_organization_id",), Organization, host_organization_id),
+            *(
+                (("participants", i, "official_id"), Official, p.official_id)
+                for i, p in enumerate(participants)
+            ),
+        ],
+    )
+
+
+async def create(session: AsyncSession, *, data: VisitCreate) -> Visit:
+    await _check(session, data.host_organization_id, data.participants)
+    start, end = _dates(data.start_date, data.end_date, data.date_precision)
+    fields = data.model_dump(exclude={"topics", "participants", "start_date", "end_date"})
+    visit = Visit(
+        **fields,
+        start_date=start,
+        end_date=end,
+        topic_rows=[VisitTopic(topic=t) for t in data.topics],
+        participants=_participants(data.participants),
+        delegations=[],
+        press_releases=[],
+    )
+    session.add(visit)
+    await session.flush()
+    return visit
+
+
+async def update(session: AsyncSession, *, visit: Visit, data: VisitUpdate) -> Visit:
+    changes = data.changes()
+    if not changes:
+        return visit
+    await _check(session, changes.get("host_organization_id"), data.participants or [])
+    precision = changes.get("date_precision", visit.date_precision)
+    start = changes.get("start_date", visit.start_date)
+    if "end_date" in changes:
+        end = changes["end_date"]
+    else:
+        # A one-day (one-month, one-year) visit that moves keeps its length.
+        _, own_end = normalize_dates(visit.start_date, None, visit.date_precision)
+        end = None if visit.end_date == own_end else visit.end_date
+    visit.start_date, visit.end_date = _dates(start, end, precision)
+    if "topics" in changes:
+        visit.topic_rows = [VisitTopic(topic=t) for t in data.topics or []]
+    if "participants" in changes:
+        visit.participants = _participants(data.participants or [])
+    for field in changes.keys() - {"topics", "participants", "start_date", "end_date"}:
+        setattr(visit, field, changes[field])
+    visit.updated_at = utcnow()
+    await session.flush()
+    return visit
+
+
+async def delete(session: AsyncSession, *, visit: Visit) -> None:
+    await session.delete(visit)
+    await session.flush()
