@@ -17,6 +17,8 @@ from app.delegations.router import router as delegations_router
 from app.officials.router import router as officials_router
 from app.organizations.router import router as organizations_router
 from app.press_releases.router import router as press_releases_router
+from app.search.router import router as search_router
+from app.stats.router import router as stats_router
 from app.visits.router import router as visits_router
 
 DESCRIPTION = """
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         visits_router,
         delegations_router,
         press_releases_router,
+        search_router,
+        stats_router,
     ):
         app.include_router(router)
     # Outermost first: refuse oversized bodies, then authenticate.

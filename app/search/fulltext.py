@@ -76,39 +76,40 @@ def _pg_query(q: str) -> Any:
     return func.cq_tsquery(clean_text(q))
 
 
-def release_hits(dialect: str, q: str) -> Select[tuple[int, float]]:
-    """(id, score) of the releases matching `q`; titles weigh more than bodies."""
+def hits(dialect: str, q: str, kind: str, *, snippet: bool) -> Select[Any]:
+    entity: Any = PressRelease if kind == "press_release" else Visit
     if dialect == "postgresql":
-        vector = literal_column("press_releases.search_vector")
+        vector = literal_column(f"{entity.__tablename__}.search_vector")
         query = _pg_query(q)
-        return select(
-            PressRelease.id.label("id"),
-            func.ts_rank(vector, query, 32).cast(Float).label("score"),
-        ).where(vector.op("@@")(query))
+        # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
+        columns = [entity.id.label("id"), func.ts_rank(vector, query, 32).cast(Float).label("score")]
+        if snippet:
+            columns.append(snippet_sql(dialect, q, kind).label("snippet"))
+        return select(*columns).where(vector.op("@@")(query))
+    fts_table = releases_fts if kind == "press_release" else visits_fts
+    name = fts_table.name
     fts = fts5_query(q)
     if fts is None:
-        return select(PressRelease.id.label("id"), literal_column("0.0").label("score")).where(false())
-    score = -func.bm25(literal_column("press_releases_fts"), TITLE_WEIGHT, 1.0)
-    return select(releases_fts.c.rowid.label("id"), score.label("score")).where(
-        releases_fts.c.press_releases_fts.match(fts)
-    )
+        columns = [entity.id.label("id"), literal_column("0.0").label("score")]
+        if snippet:
+            columns.append(literal_column("''").label("snippet"))
+        return select(*columns).where(false())
+    bm25 = -func.bm25(literal_column(name), TITLE_WEIGHT, 1.0)
+    columns = [fts_table.c.rowid.label("id"), (bm25 / (bm25 + 1.0)).label("score")]
+    if snippet:
+        columns.append(snippet_sql(dialect, q, kind).label("snippet"))
+    return select(*columns).where(fts_table.c[name].match(fts))
 
 
-def visit_hits(dialect: str, q: str) -> Select[tuple[int, float]]:
-    """(id, score) of the visits whose title or summary matches `q`."""
-    if dialect == "postgresql":
-        vector = literal_column("visits.search_vector")
-        query = _pg_query(q)
-        return select(
-            Visit.id.label("id"), func.ts_rank(vector, query, 32).cast(Float).label("score")
-        ).where(vector.op("@@")(query))
-    fts = fts5_query(q)
-    if fts is None:
-        return select(Visit.id.label("id"), literal_column("0.0").label("score")).where(false())
-    score = -func.bm25(literal_column("visits_fts"), TITLE_WEIGHT, 1.0)
-    return select(visits_fts.c.rowid.label("id"), score.label("score")).where(
-        visits_fts.c.visits_fts.match(fts)
-    )
+def release_hits(dialect: str, q: str, *, snippet: bool = False) -> Select[Any]:
+    """(id, score[, snippet]) of the releases matching `q`, score in 0..1, titles weighing
+    more than bodies."""
+    return hits(dialect, q, "press_release", snippet=snippet)
+
+
+def visit_hits(dialect: str, q: str, *, snippet: bool = False) -> Select[Any]:
+    """(id, score[, snippet]) of the visits whose title or summary matches `q`."""
+    return hits(dialect, q, "visit", snippet=snippet)
 
 
 def release_matches(dialect: str, q: str) -> Any:
@@ -140,7 +141,7 @@ def snippet_sql(dialect: str, q: str, kind: str) -> Any:
             )
         return func.ts_headline(
             literal_column("'cq_simple'::regconfig"),
-            func.coalesce(Visit.summary, Visit.title),
+            func.concat_ws(" — ", Visit.title, Visit.summary),
             _pg_query(q),
             options,
         )
