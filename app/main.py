@@ -7,14 +7,15 @@ from fastapi import FastAPI
 
 import app.visibility  # noqa: F401  (installs the draft filter on every session)
 from app.auth.middleware import AuthenticationMiddleware
+from app.auth.router import router as keys_router
 from app.config import Settings, get_settings
+from app.delegations.router import router as delegations_router
 from app.kit import errors
 from app.kit.db import create_engine
 from app.kit.deps import Database
 from app.kit.limits import BodyLimitMiddleware
-from app.ops import router as ops_router
-from app.delegations.router import router as delegations_router
 from app.officials.router import router as officials_router
+from app.ops import router as ops_router
 from app.organizations.router import router as organizations_router
 from app.press_releases.router import router as press_releases_router
 from app.search.router import router as search_router
@@ -65,10 +66,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         press_releases_router,
         search_router,
         stats_router,
+        keys_router,
     ):
         app.include_router(router)
     # Outermost first: refuse oversized bodies, then authenticate.
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     return app
-

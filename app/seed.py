@@ -73,16 +73,26 @@ async def load(session: AsyncSession) -> bool:
         aliases=[{"name": "Université de la Défense nationale", "language": "fr"}],
     )
     ndu_sa = await _organization(
-        session, name="National Defense University", kind="university", country_code="SA",
+        session,
+        name="National Defense University",
+        kind="university",
+        country_code="SA",
         city="Riyadh",
     )
     staff_college = await _organization(
-        session, name="Armed Forces Command and Staff College", kind="armed_forces",
-        country_code="NG", city="Jaji",
+        session,
+        name="Armed Forces Command and Staff College",
+        kind="armed_forces",
+        country_code="NG",
+        city="Jaji",
     )
     ministry = await _organization(
-        session, name="Ministry of Defence", kind="ministry", country_code="MY",
-        city="Kuala Lumpur", aliases=[{"name": "Kementerian Pertahanan", "language": "ms"}],
+        session,
+        name="Ministry of Defence",
+        kind="ministry",
+        country_code="MY",
+        city="Kuala Lumpur",
+        aliases=[{"name": "Kementerian Pertahanan", "language": "ms"}],
     )
 
     secretary_general = await officials.create(
@@ -116,11 +126,13 @@ async def load(session: AsyncSession) -> bool:
                 "host_organization_id": imctc.id,
                 "summary": "Briefing on the Coalition's missions and its strategies against "
                 "terrorism, followed by questions to the Secretary-General.",
-                "topics": ["ideology", "communications", "counter-terrorist financing",
-                           "military"],
+                "topics": ["ideology", "communications", "counter-terrorist financing", "military"],
                 "participants": [
-                    {"official_id": secretary_general.id, "side": "host",
-                     "role": "Secretary-General"},
+                    {
+                        "official_id": secretary_general.id,
+                        "side": "host",
+                        "role": "Secretary-General",
+                    },
                 ],
             }
         ),
@@ -128,7 +140,9 @@ async def load(session: AsyncSession) -> bool:
     await delegations.create(
         session,
         data=DelegationCreate(
-            visit_id=founding.id, organization_id=ndu_pk.id, country_code="PK",
+            visit_id=founding.id,
+            organization_id=ndu_pk.id,
+            country_code="PK",
             description="Faculty and students of the National Defense University, Islamabad.",
         ),
     )
@@ -150,14 +164,38 @@ async def load(session: AsyncSession) -> bool:
     )
 
     more = [
-        ("IMCTC hosts the Armed Forces Command and Staff College", date(2023, 5, 22), staff_college,
-         "NG", ["military", "training"], "published"),
-        ("Saudi National Defense University delegation visits IMCTC", date(2023, 9, 12), ndu_sa,
-         "SA", ["ideology"], "published"),
-        ("Malaysian Ministry of Defence delegation at IMCTC", date(2024, 2, 5), ministry, "MY",
-         ["communications", "counter-terrorist financing"], "published"),
-        ("Planned exchange with the National Defense University", date(2024, 11, 18), ndu_pk, "PK",
-         ["training"], "draft"),
+        (
+            "IMCTC hosts the Armed Forces Command and Staff College",
+            date(2023, 5, 22),
+            staff_college,
+            "NG",
+            ["military", "training"],
+            "published",
+        ),
+        (
+            "Saudi National Defense University delegation visits IMCTC",
+            date(2023, 9, 12),
+            ndu_sa,
+            "SA",
+            ["ideology"],
+            "published",
+        ),
+        (
+            "Malaysian Ministry of Defence delegation at IMCTC",
+            date(2024, 2, 5),
+            ministry,
+            "MY",
+            ["communications", "counter-terrorist financing"],
+            "published",
+        ),
+        (
+            "Planned exchange with the National Defense University",
+            date(2024, 11, 18),
+            ndu_pk,
+            "PK",
+            ["training"],
+            "draft",
+        ),
     ]
     for title, day, guest, country, topics, status in more:
         visit = await visits.create(

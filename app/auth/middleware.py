@@ -49,6 +49,4 @@ class AuthenticationMiddleware:
 
     def _is_route(self, scope: Scope) -> bool:
         # Unknown URLs and wrong methods still get their 404 and 405.
-        return any(
-            route.matches(scope)[0] == Match.FULL for route in scope["app"].router.routes
-        )
+        return any(route.matches(scope)[0] == Match.FULL for route in scope["app"].router.routes)

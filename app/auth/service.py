@@ -11,6 +11,7 @@ from app.auth.models import ApiKey
 from app.kit.db import utcnow
 from app.kit.enums import Role
 from app.kit.errors import NotFound
+from app.kit.schemas import MAX_ID
 
 KEY_PREFIX = "cq_"
 
@@ -34,7 +35,7 @@ async def list_(session: AsyncSession) -> Sequence[ApiKey]:
 
 
 async def revoke(session: AsyncSession, *, key_id: int) -> ApiKey:
-    key = await session.get(ApiKey, key_id)
+    key = await session.get(ApiKey, key_id) if 1 <= key_id <= MAX_ID else None
     if key is None:
         raise NotFound(f"No API key {key_id}.")
     if key.revoked_at is None:

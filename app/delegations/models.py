@@ -14,9 +14,7 @@ class Delegation(Resource, Base):
 
     __tablename__ = "delegations"
     __table_args__ = (
-        CheckConstraint(
-            "organization_id IS NOT NULL OR country_code IS NOT NULL", name="sender"
-        ),
+        CheckConstraint("organization_id IS NOT NULL OR country_code IS NOT NULL", name="sender"),
         CheckConstraint("size IS NULL OR size >= 1", name="size"),
         Index("ix_delegations_visit_id", "visit_id"),
         Index("ix_delegations_organization_id", "organization_id"),

@@ -25,7 +25,9 @@ async def list_delegations(
     session: SessionDep,
     page: PageDep,
     visit_id: Annotated[IdQuery | None, Query()] = None,
-    organization_id: Annotated[IdQuery | None, Query(description="The sending organization.")] = None,
+    organization_id: Annotated[
+        IdQuery | None, Query(description="The sending organization.")
+    ] = None,
     country: Annotated[CountryQuery | None, Query(description="The sending country.")] = None,
 ) -> Page[DelegationRead]:
     """Delegations by id (only those of published visits for anonymous readers)."""

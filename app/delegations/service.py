@@ -18,9 +18,12 @@ from app.officials.models import Official
 from app.organizations.models import Organization
 from app.visits.models import Visit
 
+
 def options() -> tuple[ExecutableOption, ...]:
     """Eager loads for everything the read schema shows (lazy loads raise)."""
     return (selectinload(Delegation.members),)
+
+
 BY_ID = Sort("id", (id_key(Delegation.id, descending=False),))
 
 
@@ -73,7 +76,10 @@ async def _check(
             (("visit_id",), Visit, visit_id),
             (("organization_id",), Organization, organization_id),
             (("head_official_id",), Official, head_official_id),
-            *((("members", i, "official_id"), Official, m.official_id) for i, m in enumerate(members)),
+            *(
+                (("members", i, "official_id"), Official, m.official_id)
+                for i, m in enumerate(members)
+            ),
         ],
     )
 

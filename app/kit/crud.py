@@ -54,8 +54,8 @@ class Resource(Generic[M]):
 
 def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
     """GET/PATCH/DELETE on `/{id}` and POST on the collection, per the API contract."""
-    Create = resource.create_schema  # noqa: N806 (a class, used as an annotation)
-    Update = resource.update_schema  # noqa: N806
+    Create = resource.create_schema
+    Update = resource.update_schema
     name = resource.name
 
     async def fetch(session: SessionDep, item_id: int) -> Any:
@@ -68,9 +68,7 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
         summary=f"Read one {name}",
         name=f"get_{name.replace(' ', '_')}",
     )
-    async def read_one(
-        request: Request, session: SessionDep, id: ItemId  # noqa: A002
-    ) -> Response:
+    async def read_one(request: Request, session: SessionDep, id: ItemId) -> Response:
         """The resource with its ETag; `If-None-Match` with the current tag answers 304."""
         return resource_response(request, resource.read(await fetch(session, id)))
 
@@ -83,7 +81,10 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
         name=f"create_{name.replace(' ', '_')}",
     )
     async def create(
-        request: Request, body: Create, session: SessionDep, _: EditorDep  # type: ignore[valid-type]
+        request: Request,
+        body: Create,
+        session: SessionDep,
+        _: EditorDep,  # type: ignore[valid-type]
     ) -> Response:
         """Create it; the answer carries the new resource and its `Location`."""
         item = await resource.create(session, body)
@@ -104,7 +105,7 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
     )
     async def update(
         request: Request,
-        id: ItemId,  # noqa: A002
+        id: ItemId,
         body: Update,  # type: ignore[valid-type]
         session: SessionDep,
         _: EditorDep,
@@ -123,9 +124,7 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
         summary=f"Delete a {name}",
         name=f"delete_{name.replace(' ', '_')}",
     )
-    async def delete(
-        request: Request, id: ItemId, session: SessionDep, _: EditorDep  # noqa: A002
-    ) -> Response:
+    async def delete(request: Request, id: ItemId, session: SessionDep, _: EditorDep) -> Response:
         """Delete it (409 while other resources still refer to it)."""
         item = await fetch(session, id)
         check_if_match(request, lambda: resource.read(item))

@@ -50,7 +50,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class Resource:
@@ -118,7 +118,7 @@ def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 10) -> Asy
 
 
 def dialect_of(session: AsyncSession) -> str:
-    """"postgresql" or "sqlite": the few queries that differ by database ask this."""
+    """ "postgresql" or "sqlite": the few queries that differ by database ask this."""
     return session.get_bind().dialect.name
 
 

@@ -9,6 +9,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Route
@@ -181,7 +182,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
-        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        detail = (
+            error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        )
         headers = error.headers
         if error.status_code == 404:
             detail = "No resource at this URL."
@@ -189,6 +192,13 @@ def install(app: FastAPI) -> None:
             detail = "This method is not allowed on this URL; see the Allow header."
             headers = {"Allow": ", ".join(sorted(allowed_methods(request)))}
         return problem_response(error.status_code, detail, headers=headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, _: StaleDataError) -> Response:
+        # Another writer changed the row between our read and our write.
+        if "if-match" in request.headers:
+            return PreconditionFailed().response()
+        return Conflict("The resource was changed by another request; retry.").response()
 
     @app.exception_handler(sa_exc.IntegrityError)
     async def _integrity(_: Request, error: sa_exc.IntegrityError) -> Response:

@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Callable
+
 from fastapi import Request
 from pydantic import BaseModel
 from starlette.responses import Response
@@ -49,4 +50,3 @@ def check_if_match(request: Request, current: Callable[[], BaseModel]) -> None:
     model = current()
     if etag_of(model.__pydantic_serializer__.to_json(model)) not in tags:
         raise PreconditionFailed()
-

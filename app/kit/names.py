@@ -18,7 +18,7 @@ THRESHOLD = 0.5
 EXACT = 2.0
 
 
-class similar_words(FunctionElement[bool]):  # noqa: N801 (reads like SQL)
+class similar_words(FunctionElement[bool]):
     """`query <<% target`: some run of words in target is trigram-similar to query."""
 
     inherit_cache = True
@@ -40,7 +40,7 @@ def _similar_words_default(element: similar_words, compiler: Any, **kw: Any) -> 
     )
 
 
-class greatest(GenericFunction[float]):  # noqa: N801
+class greatest(GenericFunction[float]):
     type = Float()
     inherit_cache = True
 

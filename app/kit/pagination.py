@@ -32,7 +32,9 @@ def _page_params(
         str | None,
         Query(max_length=1000, description="Opaque cursor from a previous page's next_cursor."),
     ] = None,
-    count: Annotated[bool, Query(description="Also return `total`, the number of matches.")] = False,
+    count: Annotated[
+        bool, Query(description="Also return `total`, the number of matches.")
+    ] = False,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor, count=count)
 
@@ -94,7 +96,9 @@ class Key:
             return self.column.is_not(None) if value is None else self.column < value
         if value is None:
             return false()
-        return (self.column > value) | self.column.is_(None) if self.nullable else self.column > value
+        return (
+            (self.column > value) | self.column.is_(None) if self.nullable else self.column > value
+        )
 
 
 def id_key(column: InstrumentedAttribute[int], *, descending: bool) -> Key:

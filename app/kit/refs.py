@@ -32,6 +32,8 @@ async def check_references(
         for ref, locs in ids.items():
             if ref not in found:
                 name = model.__tablename__.replace("_", " ").rstrip("s")
-                errors += [{"loc": ["body", *loc], "msg": f"no {name} with id {ref}"} for loc in locs]
+                errors += [
+                    {"loc": ["body", *loc], "msg": f"no {name} with id {ref}"} for loc in locs
+                ]
     if errors:
         raise MissingReferences("The request refers to resources that do not exist.", errors=errors)

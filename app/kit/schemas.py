@@ -83,7 +83,9 @@ CountryCode = Annotated[str, BeforeValidator(parse_country), Field(examples=["SA
 
 
 def parse_language(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*", value):
+    if not isinstance(value, str) or not re.fullmatch(
+        r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*", value
+    ):
         raise ValueError("must be a BCP 47 language tag such as fr, ar or fr-CA")
     try:
         if not langcodes.tag_is_valid(value):

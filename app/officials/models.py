@@ -21,7 +21,10 @@ class Official(Resource, Base):
     name_skeleton: Mapped[str] = mapped_column(Text)
 
     aliases: Mapped[list["OfficialAlias"]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="raise", order_by="OfficialAlias.id"
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+        order_by="OfficialAlias.id",
     )
     positions: Mapped[list["Position"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise", order_by="Position.id"
@@ -60,8 +63,9 @@ class Position(Base):
 
     __tablename__ = "positions"
     __table_args__ = (
-        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
-                        name="date_order"),
+        CheckConstraint(
+            "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="date_order"
+        ),
         Index("ix_positions_official_id", "official_id"),
         Index("ix_positions_organization_id", "organization_id"),
     )

@@ -24,8 +24,10 @@ def read(official: Official) -> OfficialRead:
 async def list_officials(
     session: SessionDep,
     page: PageDep,
-    q: Annotated[TextQuery | None, Query(description="Name or alias; tolerant of "
-                                         "transliteration (Moghedi finds Al-Moghidi).")] = None,
+    q: Annotated[
+        TextQuery | None,
+        Query(description="Name or alias; tolerant of transliteration (Moghedi finds Al-Moghidi)."),
+    ] = None,
     organization_id: Annotated[IdQuery | None, Query(description="Holds a position there.")] = None,
 ) -> Page[OfficialRead]:
     """Officials by id, or by how well they match `q` when it is given."""

@@ -17,9 +17,12 @@ from app.officials.models import Official, OfficialAlias, Position
 from app.officials.schemas import AliasIn, OfficialCreate, OfficialUpdate, PositionIn
 from app.organizations.models import Organization
 
+
 def options() -> tuple[ExecutableOption, ...]:
     """Eager loads for everything the read schema shows (lazy loads raise)."""
     return (selectinload(Official.aliases), selectinload(Official.positions))
+
+
 BY_ID = Sort("id", (id_key(Official.id, descending=False),))
 
 

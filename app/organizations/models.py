@@ -66,9 +66,7 @@ class OrganizationAlias(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(300))
     language: Mapped[str | None] = mapped_column(String(35))
     acronym: Mapped[str | None] = mapped_column(String(300))
@@ -86,4 +84,3 @@ class OrganizationAlias(Base):
     def _derive_acronym_key(self, _: str, value: str | None) -> str | None:
         self.acronym_key = fold(value) if value else None
         return value
-

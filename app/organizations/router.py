@@ -25,8 +25,12 @@ def read(organization: Organization) -> OrganizationRead:
 async def list_organizations(
     session: SessionDep,
     page: PageDep,
-    q: Annotated[TextQuery | None, Query(description="Name, acronym or alias; tolerant of "
-                                         "case, accents and spelling variants.")] = None,
+    q: Annotated[
+        TextQuery | None,
+        Query(
+            description="Name, acronym or alias; tolerant of case, accents and spelling variants."
+        ),
+    ] = None,
     kind: OrganizationKind | None = None,
     country: CountryQuery | None = None,
 ) -> Page[OrganizationRead]:
@@ -48,9 +52,7 @@ add_item_routes(
         update_schema=OrganizationUpdate,
         get=lambda session, item_id: service.get(session, organization_id=item_id),
         create=lambda session, body: service.create(session, data=body),
-        update=lambda session, item, body: service.update(
-            session, organization=item, data=body
-        ),
+        update=lambda session, item, body: service.update(session, organization=item, data=body),
         delete=lambda session, item: service.delete(session, organization=item),
     ),
 )

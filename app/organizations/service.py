@@ -18,9 +18,12 @@ from app.kit.text import fold
 from app.organizations.models import Organization, OrganizationAlias
 from app.organizations.schemas import AliasIn, OrganizationCreate, OrganizationUpdate
 
+
 def options() -> tuple[ExecutableOption, ...]:
     """Eager loads for everything the read schema shows (lazy loads raise)."""
     return (selectinload(Organization.aliases),)
+
+
 BY_ID = Sort("id", (id_key(Organization.id, descending=False),))
 
 
@@ -40,7 +43,9 @@ def name_matches(query: NameQuery) -> ColumnElement[bool]:
     alias = select(OrganizationAlias.id).where(
         OrganizationAlias.organization_id == Organization.id,
         query.matches(
-            OrganizationAlias.name_key, OrganizationAlias.name_skeleton, OrganizationAlias.acronym_key
+            OrganizationAlias.name_key,
+            OrganizationAlias.name_skeleton,
+            OrganizationAlias.acronym_key,
         ),
     )
     return query.matches(

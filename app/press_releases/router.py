@@ -21,9 +21,7 @@ def read(release: PressRelease) -> PressReleaseRead:
     return PressReleaseRead.model_validate(release)
 
 
-@router.get(
-    "", response_model=Page[PressReleaseRead], responses=openapi.responses(*openapi.LIST)
-)
+@router.get("", response_model=Page[PressReleaseRead], responses=openapi.responses(*openapi.LIST))
 async def list_press_releases(
     session: SessionDep,
     page: PageDep,

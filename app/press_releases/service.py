@@ -30,23 +30,28 @@ from app.press_releases.schemas import PressReleaseCreate, PressReleaseUpdate
 from app.search import fulltext
 from app.visits.models import Visit, release_visits
 
+
 def options() -> tuple[ExecutableOption, ...]:
     """Eager loads for everything the read schema shows (lazy loads raise)."""
     return (selectinload(PressRelease.visits).load_only(Visit.id),)
+
+
 SORTS = {
     "-published_on": Sort(
         "-published_on",
         (
-            date_key(PressRelease.published_on, lambda r: r.published_on, descending=True,
-                     nullable=True),
+            date_key(
+                PressRelease.published_on, lambda r: r.published_on, descending=True, nullable=True
+            ),
             id_key(PressRelease.id, descending=True),
         ),
     ),
     "published_on": Sort(
         "published_on",
         (
-            date_key(PressRelease.published_on, lambda r: r.published_on, descending=False,
-                     nullable=True),
+            date_key(
+                PressRelease.published_on, lambda r: r.published_on, descending=False, nullable=True
+            ),
             id_key(PressRelease.id, descending=False),
         ),
     ),

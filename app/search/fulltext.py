@@ -82,7 +82,10 @@ def hits(dialect: str, q: str, kind: str, *, snippet: bool) -> Select[Any]:
         vector = literal_column(f"{entity.__tablename__}.search_vector")
         query = _pg_query(q)
         # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
-        columns = [entity.id.label("id"), func.ts_rank(vector, query, 32).cast(Float).label("score")]
+        columns = [
+            entity.id.label("id"),
+            func.ts_rank(vector, query, 32).cast(Float).label("score"),
+        ]
         if snippet:
             columns.append(snippet_sql(dialect, q, kind).label("snippet"))
         return select(*columns).where(vector.op("@@")(query))

@@ -57,9 +57,7 @@ async def search(
     """One ranked list across types; snippets are HTML-escaped with `<mark>` around matches."""
     kinds = _types(types)
     offset = ranked_offset(page)
-    hits, more = await service.search(
-        session, q=q, types=kinds, offset=offset, limit=page.limit
-    )
+    hits, more = await service.search(session, q=q, types=kinds, offset=offset, limit=page.limit)
     return SearchPage(
         items=[SearchHit(**hit.__dict__) for hit in hits],
         next_cursor=ranked_cursor(offset + page.limit) if more else None,

@@ -37,6 +37,4 @@ async def visit_stats(
     others by count (descending).
     """
     buckets, total = await service.visit_counts(session, group_by=group_by, filters=filters)
-    return VisitStats(
-        group_by=group_by, buckets=[Bucket(**b) for b in buckets], total=total
-    )
+    return VisitStats(group_by=group_by, buckets=[Bucket(**b) for b in buckets], total=total)

@@ -58,8 +58,9 @@ def _grouped(dialect: str, group_by: GroupBy) -> Select[Any]:
         )
     if group_by == GroupBy.guest_country:
         return (
-            select(Delegation.country_code.label("key"), Delegation.country_code.label("label"),
-                   visits)
+            select(
+                Delegation.country_code.label("key"), Delegation.country_code.label("label"), visits
+            )
             .join(Delegation, Delegation.visit_id == Visit.id)
             .where(Delegation.country_code.is_not(None))
             .group_by(Delegation.country_code)
@@ -98,8 +99,9 @@ async def visit_counts(
     buckets = [
         {
             "key": key,
-            "label": _country_name(key) if group_by == GroupBy.guest_country
-            or group_by == GroupBy.country else label,
+            "label": _country_name(key)
+            if group_by == GroupBy.guest_country or group_by == GroupBy.country
+            else label,
             "count": count,
         }
         for key, label, count in rows

@@ -1,7 +1,7 @@
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, CheckConstraint, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.kit.db import Base, Resource
@@ -55,7 +55,10 @@ class Visit(Resource, Base):
     summary: Mapped[str | None] = mapped_column(Text)
 
     topic_rows: Mapped[list["VisitTopic"]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="raise", order_by="VisitTopic.topic"
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+        order_by="VisitTopic.topic",
     )
     participants: Mapped[list["Participant"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise", order_by="Participant.id"

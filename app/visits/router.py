@@ -35,8 +35,10 @@ def visit_filters(
     ] = None,
     organization: Annotated[
         TextQuery | None,
-        Query(description="Like organization_id, by exact name, acronym or alias "
-              "(case and accents ignored); every organization that matches counts."),
+        Query(
+            description="Like organization_id, by exact name, acronym or alias "
+            "(case and accents ignored); every organization that matches counts."
+        ),
     ] = None,
     country: Annotated[CountryQuery | None, Query(description="Where it took place.")] = None,
     city: Annotated[TextQuery | None, Query(description="Case and accents ignored.")] = None,
@@ -81,9 +83,7 @@ async def list_visits(
     sort: Literal["-start_date", "start_date"] = "-start_date",
 ) -> Page[VisitRead]:
     """Visits, latest first by default; every filter given must hold."""
-    items, next_cursor, total = await service.list_(
-        session, page=page, filters=filters, sort=sort
-    )
+    items, next_cursor, total = await service.list_(session, page=page, filters=filters, sort=sort)
     return Page(items=[read(v) for v in items], next_cursor=next_cursor, total=total)
 
 

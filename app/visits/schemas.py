@@ -68,8 +68,16 @@ class VisitCreate(InputSchema):
 
 class VisitUpdate(UpdateSchema):
     not_nullable: ClassVar[frozenset[str]] = frozenset(
-        {"title", "status", "start_date", "end_date", "date_precision", "host_organization_id",
-         "topics", "participants"}
+        {
+            "title",
+            "status",
+            "start_date",
+            "end_date",
+            "date_precision",
+            "host_organization_id",
+            "topics",
+            "participants",
+        }
     )
 
     title: Title | None = None

@@ -26,6 +26,7 @@ from app.search import fulltext
 from app.visits.models import Participant, Visit, VisitTopic
 from app.visits.schemas import ParticipantIn, VisitCreate, VisitUpdate
 
+
 def options() -> tuple[ExecutableOption, ...]:
     """Eager loads for everything the read schema shows (lazy loads raise)."""
     return (
@@ -34,6 +35,8 @@ def options() -> tuple[ExecutableOption, ...]:
         selectinload(Visit.delegations).selectinload(Delegation.members),
         selectinload(Visit.press_releases).load_only(PressRelease.id),
     )
+
+
 SORTS = {
     "-start_date": Sort(
         "-start_date",
