@@ -204,10 +204,19 @@ def install(app: FastAPI) -> None:
     async def _integrity(_: Request, error: sa_exc.IntegrityError) -> Response:
         return integrity_problem(error).response()
 
+    async def _database(request: Request, error: Exception) -> Response:
+        if is_unavailable(error):
+            log.warning(
+                "database unavailable on %s %s: %s", request.method, request.url.path, error
+            )
+            return ServiceUnavailable().response()
+        return await _unexpected(request, error)
+
+    # Handled here (not by the catch-all below) so the server does not re-raise them.
+    for error_class in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError):
+        app.add_exception_handler(error_class, _database)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
-        if is_unavailable(error):
-            log.warning("database unavailable: %s", error)
-            return ServiceUnavailable().response()
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
         return problem_response(500, "An unexpected error occurred; it has been logged.")
