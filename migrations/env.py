@@ -18,7 +18,9 @@ target_metadata = Base.metadata
 SEARCH_ONLY = ("search_vector", "_fts", "_trgm")
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     return not (name and any(marker in name for marker in SEARCH_ONLY))
 
 
