@@ -7,6 +7,7 @@ published visits and releases, and only the delegations of published visits.
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.delegations.models import Delegation
 from app.kit.enums import Status
@@ -16,7 +17,7 @@ from app.visits.models import Visit
 PUBLISHED = Status.published.value
 
 
-def published_only() -> list[object]:
+def published_only() -> list[ExecutableOption]:
     """Loader criteria that hide drafts; also used where drafts are hidden for everyone."""
     return [
         with_loader_criteria(Visit, Visit.status == PUBLISHED, include_aliases=True),

@@ -82,9 +82,9 @@ def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:
     )
     async def create(
         request: Request,
-        body: Create,
+        body: Create,  # type: ignore[valid-type]
         session: SessionDep,
-        _: EditorDep,  # type: ignore[valid-type]
+        _: EditorDep,
     ) -> Response:
         """Create it; the answer carries the new resource and its `Location`."""
         item = await resource.create(session, body)

@@ -70,7 +70,7 @@ class Resource:
 def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin), so SAVEPOINTs and
     # transactional DDL behave as on PostgreSQL.
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     for pragma in (
         "foreign_keys=ON",
@@ -81,7 +81,7 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
     # The matching functions PostgreSQL gets from pg_trgm, and our own folding.
-    create = dbapi_connection.create_function  # type: ignore[attr-defined]
+    create = dbapi_connection.create_function
     create("strict_word_similarity", 2, text.strict_word_similarity, deterministic=True)
     create("fold", 1, lambda v: None if v is None else text.fold(v), deterministic=True)
 

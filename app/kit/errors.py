@@ -185,7 +185,7 @@ def install(app: FastAPI) -> None:
         detail = (
             error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
         )
-        headers = error.headers
+        headers = dict(error.headers) if error.headers else None
         if error.status_code == 404:
             detail = "No resource at this URL."
         elif error.status_code == 405:

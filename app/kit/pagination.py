@@ -96,9 +96,8 @@ class Key:
             return self.column.is_not(None) if value is None else self.column < value
         if value is None:
             return false()
-        return (
-            (self.column > value) | self.column.is_(None) if self.nullable else self.column > value
-        )
+        after: ColumnElement[bool] = self.column > value
+        return after | self.column.is_(None) if self.nullable else after
 
 
 def id_key(column: InstrumentedAttribute[int], *, descending: bool) -> Key:
@@ -162,7 +161,7 @@ async def paginate(
 ) -> tuple[list[T], str | None, int | None]:
     """One page of `entity` matching `filters`: the items, the next cursor and, on demand,
     the total. A constant number of statements whatever the page size."""
-    stmt: Select[tuple[T]] = select(entity).where(*filters)
+    stmt: Select[T] = select(entity).where(*filters)
     if page.cursor:
         stmt = stmt.where(sort.after(page.cursor))
     stmt = stmt.order_by(*sort.order_by()).limit(page.limit + 1).options(*options)

@@ -27,7 +27,7 @@ async def check_references(
             wanted[model][ref].append(loc)
     errors = []
     for model, ids in wanted.items():
-        id_column = model.__table__.c.id  # type: ignore[attr-defined]
+        id_column = model.__table__.c.id
         found = set((await session.scalars(select(id_column).where(id_column.in_(ids)))).all())
         for ref, locs in ids.items():
             if ref not in found:

@@ -79,7 +79,7 @@ def _pg_query(q: str) -> Any:
 def hits(dialect: str, q: str, kind: str, *, snippet: bool) -> Select[Any]:
     entity: Any = PressRelease if kind == "press_release" else Visit
     if dialect == "postgresql":
-        vector = literal_column(f"{entity.__tablename__}.search_vector")
+        vector: Any = literal_column(f"{entity.__tablename__}.search_vector")
         query = _pg_query(q)
         # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
         columns = [

@@ -37,18 +37,18 @@ def _period(dialect: str, group_by: GroupBy) -> ColumnElement[str]:
     return func.strftime(pattern, Visit.start_date)
 
 
-def _grouped(dialect: str, group_by: GroupBy) -> Select[Any]:
+def _grouped(dialect: str, group_by: GroupBy) -> Select[Any, Any, Any]:
     """SELECT key, label, count(DISTINCT visit) … GROUP BY key, label (filters added later)."""
     visits = func.count(Visit.id.distinct()).label("count")
     if group_by in TIME_GROUPS:
         key = _period(dialect, group_by).label("key")
         return select(key, key.label("label"), visits).group_by(key)
     if group_by == GroupBy.country:
-        key = Visit.country_code
+        country: Any = Visit.country_code
         return (
-            select(key.label("key"), key.label("label"), visits)
-            .where(key.is_not(None))
-            .group_by(key)
+            select(country.label("key"), country.label("label"), visits)
+            .where(country.is_not(None))
+            .group_by(country)
         )
     if group_by == GroupBy.topic:
         return (
@@ -110,7 +110,7 @@ async def visit_counts(
         buckets.sort(key=lambda b: b["key"])
     else:
         buckets.sort(key=lambda b: (-b["count"], b["key"]))
-    total = await session.scalar(
+    total: int | None = await session.scalar(
         select(func.count(Visit.id)).where(*clauses).options(*published_only())
     )
     return buckets, total or 0
