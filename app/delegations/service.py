@@ -10,10 +10,9 @@ from sqlalchemy.sql.base import ExecutableOption
 from app.delegations.models import Delegation, DelegationMember
 from app.delegations.schemas import DelegationCreate, DelegationUpdate, MemberIn
 from app.kit.db import utcnow
-from app.kit.errors import NotFound, Unprocessable
+from app.kit.errors import Unprocessable
 from app.kit.pagination import PageParams, Sort, id_key, paginate
-from app.kit.refs import check_references
-from app.kit.schemas import MAX_ID
+from app.kit.refs import check_references, get_or_404
 from app.officials.models import Official
 from app.organizations.models import Organization
 from app.visits.models import Visit
@@ -28,14 +27,7 @@ BY_ID = Sort("id", (id_key(Delegation.id, descending=False),))
 
 
 async def get(session: AsyncSession, *, delegation_id: int) -> Delegation:
-    if not 1 <= delegation_id <= MAX_ID:
-        raise NotFound(f"No delegation {delegation_id}.")
-    delegation = await session.scalar(
-        select(Delegation).where(Delegation.id == delegation_id).options(*options())
-    )
-    if delegation is None:
-        raise NotFound(f"No delegation {delegation_id}.")
-    return delegation
+    return await get_or_404(session, Delegation, delegation_id, options=options())
 
 
 async def list_(

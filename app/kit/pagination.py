@@ -195,3 +195,34 @@ def ranked_offset(page: PageParams) -> int:
 
 def ranked_cursor(offset: int) -> str:
     return encode_cursor(["rank", offset])
+
+
+async def paginate_ranked(
+    session: AsyncSession,
+    entity: type[T],
+    *,
+    filters: Sequence[ColumnElement[bool]],
+    order_by: Sequence[ColumnElement[Any]],
+    page: PageParams,
+    options: Sequence[ExecutableOption] = (),
+    join: tuple[Any, Any] | None = None,
+) -> tuple[list[T], str | None, int | None]:
+    """One page of a list ranked by relevance (`order_by`), paged by position."""
+    offset = ranked_offset(page)
+    stmt: Select[T] = select(entity)
+    if join is not None:
+        stmt = stmt.join(*join)
+    stmt = (
+        stmt.where(*filters)
+        .order_by(*order_by)
+        .offset(offset)
+        .limit(page.limit + 1)
+        .options(*options)
+    )
+    items = list((await session.scalars(stmt)).all())
+    next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
+    total = None
+    if page.count:
+        id_column = entity.id  # type: ignore[attr-defined]
+        total = (await session.scalar(select(func.count(id_column)).where(*filters))) or 0
+    return items[: page.limit], next_cursor, total

@@ -1,15 +1,19 @@
 """Checks that ids a client sends refer to existing rows, naming the field when not (422)."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.db import Base
-from app.kit.errors import ProblemError
+from app.kit.errors import NotFound, ProblemError
+from app.kit.schemas import MAX_ID
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M")
 
 
 class MissingReferences(ProblemError):
@@ -37,3 +41,21 @@ async def check_references(
                 ]
     if errors:
         raise MissingReferences("The request refers to resources that do not exist.", errors=errors)
+
+
+async def get_or_404(
+    session: AsyncSession,
+    entity: type[M],
+    item_id: int,
+    *,
+    options: Sequence[ExecutableOption] = (),
+) -> M:
+    """The row with this id (as the session may see it), or a 404 naming it."""
+    item = None
+    if 1 <= item_id <= MAX_ID:
+        id_column = entity.id  # type: ignore[attr-defined]
+        item = await session.scalar(select(entity).where(id_column == item_id).options(*options))
+    if item is None:
+        name = entity.__tablename__.replace("_", " ").rstrip("s")  # type: ignore[attr-defined]
+        raise NotFound(f"No {name} {item_id}.")
+    return item

@@ -8,11 +8,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.db import utcnow
-from app.kit.errors import NotFound
 from app.kit.names import NameQuery, greatest
-from app.kit.pagination import PageParams, Sort, id_key, paginate, ranked_cursor, ranked_offset
-from app.kit.refs import check_references
-from app.kit.schemas import MAX_ID
+from app.kit.pagination import PageParams, Sort, id_key, paginate, paginate_ranked
+from app.kit.refs import check_references, get_or_404
 from app.officials.models import Official, OfficialAlias, Position
 from app.officials.schemas import AliasIn, OfficialCreate, OfficialUpdate, PositionIn
 from app.organizations.models import Organization
@@ -27,14 +25,7 @@ BY_ID = Sort("id", (id_key(Official.id, descending=False),))
 
 
 async def get(session: AsyncSession, *, official_id: int) -> Official:
-    if not 1 <= official_id <= MAX_ID:
-        raise NotFound(f"No official {official_id}.")
-    official = await session.scalar(
-        select(Official).where(Official.id == official_id).options(*options())
-    )
-    if official is None:
-        raise NotFound(f"No official {official_id}.")
-    return official
+    return await get_or_404(session, Official, official_id, options=options())
 
 
 def name_matches(query: NameQuery) -> ColumnElement[bool]:
@@ -78,21 +69,14 @@ async def list_(
     if not query.searchable:
         return [], None, 0 if page.count else None
     filters.append(name_matches(query))
-    offset = ranked_offset(page)
-    stmt = (
-        select(Official)
-        .where(*filters)
-        .order_by(name_score(query).desc(), Official.id)
-        .offset(offset)
-        .limit(page.limit + 1)
-        .options(*options())
+    return await paginate_ranked(
+        session,
+        Official,
+        filters=filters,
+        order_by=[name_score(query).desc(), Official.id.asc()],
+        page=page,
+        options=options(),
     )
-    items = list((await session.scalars(stmt)).all())
-    next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
-    total = None
-    if page.count:
-        total = await session.scalar(select(func.count(Official.id)).where(*filters))
-    return items[: page.limit], next_cursor, total
 
 
 def _aliases(aliases: list[AliasIn]) -> list[OfficialAlias]:

@@ -9,11 +9,10 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.db import utcnow
-from app.kit.errors import Conflict, NotFound, Unprocessable
+from app.kit.errors import Conflict, Unprocessable
 from app.kit.names import NameQuery, greatest
-from app.kit.pagination import PageParams, Sort, id_key, paginate, ranked_cursor, ranked_offset
-from app.kit.refs import check_references
-from app.kit.schemas import MAX_ID
+from app.kit.pagination import PageParams, Sort, id_key, paginate, paginate_ranked
+from app.kit.refs import check_references, get_or_404
 from app.kit.text import fold
 from app.organizations.models import Organization, OrganizationAlias
 from app.organizations.schemas import AliasIn, OrganizationCreate, OrganizationUpdate
@@ -28,14 +27,7 @@ BY_ID = Sort("id", (id_key(Organization.id, descending=False),))
 
 
 async def get(session: AsyncSession, *, organization_id: int) -> Organization:
-    if not 1 <= organization_id <= MAX_ID:
-        raise NotFound(f"No organization {organization_id}.")
-    organization = await session.scalar(
-        select(Organization).where(Organization.id == organization_id).options(*options())
-    )
-    if organization is None:
-        raise NotFound(f"No organization {organization_id}.")
-    return organization
+    return await get_or_404(session, Organization, organization_id, options=options())
 
 
 def name_matches(query: NameQuery) -> ColumnElement[bool]:
@@ -102,21 +94,14 @@ async def list_(
     if not query.searchable:
         return [], None, 0 if page.count else None
     filters.append(name_matches(query))
-    offset = ranked_offset(page)
-    stmt = (
-        select(Organization)
-        .where(*filters)
-        .order_by(name_score(query).desc(), Organization.id)
-        .offset(offset)
-        .limit(page.limit + 1)
-        .options(*options())
+    return await paginate_ranked(
+        session,
+        Organization,
+        filters=filters,
+        order_by=[name_score(query).desc(), Organization.id.asc()],
+        page=page,
+        options=options(),
     )
-    items = list((await session.scalars(stmt)).all())
-    next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
-    total = None
-    if page.count:
-        total = await session.scalar(select(func.count(Organization.id)).where(*filters))
-    return items[: page.limit], next_cursor, total
 
 
 def _aliases(aliases: list[AliasIn]) -> list[OrganizationAlias]:

@@ -4,25 +4,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.db import dialect_of, utcnow
 from app.kit.enums import Status
-from app.kit.errors import NotFound, Unprocessable
-from app.kit.pagination import (
-    PageParams,
-    Sort,
-    date_key,
-    id_key,
-    paginate,
-    ranked_cursor,
-    ranked_offset,
-)
-from app.kit.refs import check_references
-from app.kit.schemas import MAX_ID
+from app.kit.errors import Unprocessable
+from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate, paginate_ranked
+from app.kit.refs import check_references, get_or_404
 from app.kit.text import escape_like
 from app.organizations.models import Organization
 from app.press_releases.models import PressRelease
@@ -99,14 +90,7 @@ class ReleaseFilters:
 
 
 async def get(session: AsyncSession, *, release_id: int) -> PressRelease:
-    if not 1 <= release_id <= MAX_ID:
-        raise NotFound(f"No press release {release_id}.")
-    release = await session.scalar(
-        select(PressRelease).where(PressRelease.id == release_id).options(*options())
-    )
-    if release is None:
-        raise NotFound(f"No press release {release_id}.")
-    return release
+    return await get_or_404(session, PressRelease, release_id, options=options())
 
 
 async def list_(
@@ -124,24 +108,16 @@ async def list_(
         )
     if filters.q is None:
         raise Unprocessable(("query", "sort"), "sort=relevance needs q")
-    offset = ranked_offset(page)
-    clauses = filters.clauses(dialect)
     hits = fulltext.release_hits(dialect, filters.q).subquery()
-    stmt = (
-        select(PressRelease)
-        .join(hits, hits.c.id == PressRelease.id)
-        .where(*clauses)
-        .order_by(hits.c.score.desc(), PressRelease.id.desc())
-        .offset(offset)
-        .limit(page.limit + 1)
-        .options(*options())
+    return await paginate_ranked(
+        session,
+        PressRelease,
+        filters=filters.clauses(dialect),
+        order_by=[hits.c.score.desc(), PressRelease.id.desc()],
+        page=page,
+        options=options(),
+        join=(hits, hits.c.id == PressRelease.id),
     )
-    items = list((await session.scalars(stmt)).all())
-    next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
-    total = None
-    if page.count:
-        total = await session.scalar(select(func.count(PressRelease.id)).where(*clauses))
-    return items[: page.limit], next_cursor, total
 
 
 def _publish_date(release: PressRelease) -> None:

@@ -13,10 +13,9 @@ from sqlalchemy.sql.base import ExecutableOption
 from app.delegations.models import Delegation, DelegationMember
 from app.kit.db import dialect_of, utcnow
 from app.kit.enums import DatePrecision
-from app.kit.errors import NotFound, Unprocessable
+from app.kit.errors import Unprocessable
 from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate
-from app.kit.refs import check_references
-from app.kit.schemas import MAX_ID
+from app.kit.refs import check_references, get_or_404
 from app.kit.text import fold
 from app.officials.models import Official
 from app.organizations.models import Organization
@@ -133,12 +132,7 @@ class VisitFilters:
 
 
 async def get(session: AsyncSession, *, visit_id: int) -> Visit:
-    if not 1 <= visit_id <= MAX_ID:
-        raise NotFound(f"No visit {visit_id}.")
-    visit = await session.scalar(select(Visit).where(Visit.id == visit_id).options(*options()))
-    if visit is None:
-        raise NotFound(f"No visit {visit_id}.")
-    return visit
+    return await get_or_404(session, Visit, visit_id, options=options())
 
 
 async def list_(
