@@ -56,8 +56,9 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return out
 
 
-READ_ONE = (304, 404, 422)
-LIST = (400, 422)
+# 401: a request may carry an invalid key even where none is needed.
+READ_ONE = (304, 401, 404, 422)
+LIST = (400, 401, 422)
 WRITE = (400, 401, 403, 413, 422)
 CREATE = (*WRITE, 409)
 UPDATE = (*WRITE, 404, 409, 412)

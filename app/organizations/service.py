@@ -108,10 +108,23 @@ def _aliases(aliases: list[AliasIn]) -> list[OrganizationAlias]:
     return [OrganizationAlias(**alias.model_dump()) for alias in aliases]
 
 
+async def _check_no_cycle(session: AsyncSession, organization: Organization) -> None:
+    """An organization cannot be its own ancestor."""
+    ancestor, seen = organization.parent_id, 0
+    while ancestor is not None and organization.id is not None and seen < 1000:
+        if ancestor == organization.id:
+            raise Unprocessable(
+                ("body", "parent_id"), "an organization cannot be its own parent or ancestor"
+            )
+        ancestor = await session.scalar(
+            select(Organization.parent_id).where(Organization.id == ancestor)
+        )
+        seen += 1
+
+
 async def _check(session: AsyncSession, organization: Organization) -> None:
     await check_references(session, [(("parent_id",), Organization, organization.parent_id)])
-    if organization.parent_id is not None and organization.parent_id == organization.id:
-        raise Unprocessable(("body", "parent_id"), "an organization cannot be its own parent")
+    await _check_no_cycle(session, organization)
     clash = await session.scalar(
         select(Organization.id).where(
             Organization.identity_key == organization.identity_key,

@@ -24,7 +24,7 @@ class VisitStats(BaseModel):
     total: int
 
 
-@router.get("/visits", response_model=VisitStats, responses=openapi.responses(422))
+@router.get("/visits", response_model=VisitStats, responses=openapi.responses(401, 422))
 async def visit_stats(
     session: SessionDep,
     group_by: Annotated[GroupBy, Query(description="What to count visits by.")],
