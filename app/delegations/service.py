@@ -9,7 +9,7 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from app.delegations.models import Delegation, DelegationMember
 from app.delegations.schemas import DelegationCreate, DelegationUpdate, MemberIn
-from app.kit.db import utcnow
+from app.kit.db import replace_children, utcnow
 from app.kit.errors import Unprocessable
 from app.kit.pagination import PageParams, Sort, id_key, paginate
 from app.kit.refs import check_references, get_or_404
@@ -116,7 +116,7 @@ async def update(
         members=data.members or [],
     )
     if "members" in changes:
-        delegation.members = _members(data.members or [])
+        await replace_children(session, delegation, "members", _members(data.members or []))
     for field in changes.keys() - {"members"}:
         setattr(delegation, field, changes[field])
     if delegation.organization_id is None and delegation.country_code is None:

@@ -126,3 +126,14 @@ def sessionmaker(engine: AsyncEngine, *, write: bool = False) -> async_sessionma
     """Sessions that keep objects usable after commit; write sessions lock SQLite up front."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+async def replace_children(
+    session: AsyncSession, owner: object, attribute: str, children: list[Any]
+) -> None:
+    """Replace a one-to-many list as a whole. The old rows are deleted (flushed) before the
+    new ones are inserted, so an entry sent again does not collide with itself on a unique
+    key."""
+    setattr(owner, attribute, [])
+    await session.flush()
+    setattr(owner, attribute, children)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from app.kit.db import utcnow
+from app.kit.db import replace_children, utcnow
 from app.kit.names import NameQuery, greatest
 from app.kit.pagination import PageParams, Sort, id_key, paginate, paginate_ranked
 from app.kit.refs import check_references, get_or_404
@@ -114,10 +114,10 @@ async def update(session: AsyncSession, *, official: Official, data: OfficialUpd
     if not changes:
         return official
     if "aliases" in changes:
-        official.aliases = _aliases(data.aliases or [])
+        await replace_children(session, official, "aliases", _aliases(data.aliases or []))
     if "positions" in changes:
         await _check(session, data.positions or [])
-        official.positions = _positions(data.positions or [])
+        await replace_children(session, official, "positions", _positions(data.positions or []))
     for field in changes.keys() - {"aliases", "positions"}:
         setattr(official, field, changes[field])
     official.updated_at = utcnow()

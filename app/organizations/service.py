@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from app.kit.db import utcnow
+from app.kit.db import replace_children, utcnow
 from app.kit.errors import Conflict, Unprocessable
 from app.kit.names import NameQuery, greatest
 from app.kit.pagination import PageParams, Sort, id_key, paginate, paginate_ranked
@@ -154,7 +154,7 @@ async def update(
     if not changes:
         return organization
     if "aliases" in changes:
-        organization.aliases = _aliases(data.aliases or [])
+        await replace_children(session, organization, "aliases", _aliases(data.aliases or []))
         del changes["aliases"]
     for field, value in changes.items():
         setattr(organization, field, value)

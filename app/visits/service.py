@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.delegations.models import Delegation, DelegationMember
-from app.kit.db import dialect_of, utcnow
+from app.kit.db import dialect_of, replace_children, utcnow
 from app.kit.enums import DatePrecision
 from app.kit.errors import Unprocessable
 from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate
@@ -218,9 +218,12 @@ async def update(session: AsyncSession, *, visit: Visit, data: VisitUpdate) -> V
         end = None if visit.end_date == own_end else visit.end_date
     visit.start_date, visit.end_date = _dates(start, end, precision)
     if "topics" in changes:
-        visit.topic_rows = [VisitTopic(topic=t) for t in data.topics or []]
+        topics = [VisitTopic(topic=t) for t in data.topics or []]
+        await replace_children(session, visit, "topic_rows", topics)
     if "participants" in changes:
-        visit.participants = _participants(data.participants or [])
+        await replace_children(
+            session, visit, "participants", _participants(data.participants or [])
+        )
     for field in changes.keys() - {"topics", "participants", "start_date", "end_date"}:
         setattr(visit, field, changes[field])
     visit.updated_at = utcnow()
