@@ -12,7 +12,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match
 
 log = logging.getLogger("communique")
 
@@ -144,11 +144,15 @@ def is_unavailable(error: BaseException) -> bool:
 
 def allowed_methods(request: Request) -> set[str]:
     """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
-            methods |= route.methods
-    return methods
+    candidates = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    return {
+        method
+        for method in candidates
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    }
 
 
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
