@@ -1,7 +1,7 @@
 # Communiqué: everything from a fresh clone needs only python3 (3.11+) and make.
 #
 #   make run     migrate, load the demo data and serve (HOST, PORT, DATABASE_URL honoured)
-#   make test    ruff, then the whole test suite (TEST_DATABASE_URL picks PostgreSQL)
+#   make test    ruff and mypy, then the whole test suite (TEST_DATABASE_URL picks PostgreSQL)
 #   make lint    ruff (lint + format check) and mypy
 #   make bench   the benchmarks
 #   make clean   caches and build leftovers; `make distclean` also drops .venv and var/
@@ -36,6 +36,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check app tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
