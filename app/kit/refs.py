@@ -2,9 +2,9 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -59,3 +59,15 @@ async def get_or_404(
         name = entity.__tablename__.replace("_", " ").rstrip("s")  # type: ignore[attr-defined]
         raise NotFound(f"No {name} {item_id}.")
     return item
+
+
+async def get_row_or_404(
+    session: AsyncSession, entity: type[Any], columns: Sequence[Any], item_id: int
+) -> Row[Any]:
+    """`columns` of the row with this id (as the session may see it), or a 404 naming it."""
+    row = None
+    if 1 <= item_id <= MAX_ID:
+        row = (await session.execute(select(*columns).where(entity.id == item_id))).first()
+    if row is None:
+        raise NotFound(f"No {entity.__tablename__.replace('_', ' ').rstrip('s')} {item_id}.")
+    return row

@@ -45,7 +45,7 @@ async def list_press_releases(
         status=status,
     )
     items, next_cursor, total = await service.list_(session, page=page, filters=filters, sort=sort)
-    return Page(items=[read(r) for r in items], next_cursor=next_cursor, total=total)
+    return Page(items=items, next_cursor=next_cursor, total=total)
 
 
 add_item_routes(
@@ -58,6 +58,7 @@ add_item_routes(
         create_schema=PressReleaseCreate,
         update_schema=PressReleaseUpdate,
         get=lambda session, item_id: service.get(session, release_id=item_id),
+        get_read=lambda session, item_id: service.get_read(session, release_id=item_id),
         create=lambda session, body: service.create(session, data=body),
         update=lambda session, item, body: service.update(session, release=item, data=body),
         delete=lambda session, item: service.delete(session, release=item),

@@ -1,10 +1,12 @@
 """Press releases: the texts, in any language, and the visits they report."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, Row, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -13,11 +15,11 @@ from app.kit.db import dialect_of, utcnow
 from app.kit.enums import Status
 from app.kit.errors import Unprocessable
 from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate, paginate_ranked
-from app.kit.refs import check_references, get_or_404
+from app.kit.refs import check_references, get_or_404, get_row_or_404
 from app.kit.text import escape_like
 from app.organizations.models import Organization
 from app.press_releases.models import PressRelease
-from app.press_releases.schemas import PressReleaseCreate, PressReleaseUpdate
+from app.press_releases.schemas import PressReleaseCreate, PressReleaseRead, PressReleaseUpdate
 from app.search import fulltext
 from app.visits.models import Visit, release_visits
 
@@ -47,6 +49,39 @@ SORTS = {
         ),
     ),
 }
+
+
+# The hot read paths select these columns (no entity loading) and build PressReleaseRead
+# directly; writes go through the ORM and `PressReleaseRead.model_validate(release)`. Both
+# give byte-identical representations, so ETags agree.
+COLUMNS = tuple(
+    getattr(PressRelease, name) for name in PressReleaseRead.model_fields if name != "visit_ids"
+)
+
+
+async def reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[PressReleaseRead]:
+    """Representations of release rows, with their (visible) visit ids: one more query."""
+    ids = [row.id for row in rows]
+    visit_ids: dict[int, list[int]] = defaultdict(list)
+    if ids:
+        links = await session.execute(
+            select(release_visits.c.press_release_id, Visit.id)
+            .join(Visit, Visit.id == release_visits.c.visit_id)
+            .where(release_visits.c.press_release_id.in_(ids))
+            .order_by(Visit.id)
+        )
+        for release_id, visit_id in links:
+            visit_ids[release_id].append(visit_id)
+    return [
+        PressReleaseRead.model_validate({**row._mapping, "visit_ids": visit_ids[row.id]})
+        for row in rows
+    ]
+
+
+async def get_read(session: AsyncSession, *, release_id: int) -> PressReleaseRead:
+    """The representation of one release, or 404 (drafts are invisible to anonymous readers)."""
+    row = await get_row_or_404(session, PressRelease, COLUMNS, release_id)
+    return (await reads(session, [row]))[0]
 
 
 @dataclass(frozen=True)
@@ -95,29 +130,31 @@ async def get(session: AsyncSession, *, release_id: int) -> PressRelease:
 
 async def list_(
     session: AsyncSession, *, page: PageParams, filters: ReleaseFilters, sort: str
-) -> tuple[Sequence[PressRelease], str | None, int | None]:
+) -> tuple[list[PressReleaseRead], str | None, int | None]:
     dialect = dialect_of(session)
     if sort != "relevance":
-        return await paginate(
+        rows, next_cursor, total = await paginate(
             session,
             PressRelease,
             filters=filters.clauses(dialect),
             sort=SORTS[sort],
             page=page,
-            options=options(),
+            columns=COLUMNS,
         )
+        return await reads(session, rows), next_cursor, total
     if filters.q is None:
         raise Unprocessable(("query", "sort"), "sort=relevance needs q")
     hits = fulltext.release_hits(dialect, filters.q).subquery()
-    return await paginate_ranked(
+    rows, next_cursor, total = await paginate_ranked(
         session,
         PressRelease,
         filters=filters.clauses(dialect),
         order_by=[hits.c.score.desc(), PressRelease.id.desc()],
         page=page,
-        options=options(),
         join=(hits, hits.c.id == PressRelease.id),
+        columns=COLUMNS,
     )
+    return await reads(session, rows), next_cursor, total
 
 
 def _publish_date(release: PressRelease) -> None:

@@ -84,7 +84,7 @@ async def list_visits(
 ) -> Page[VisitRead]:
     """Visits, latest first by default; every filter given must hold."""
     items, next_cursor, total = await service.list_(session, page=page, filters=filters, sort=sort)
-    return Page(items=[read(v) for v in items], next_cursor=next_cursor, total=total)
+    return Page(items=items, next_cursor=next_cursor, total=total)
 
 
 add_item_routes(
@@ -97,6 +97,7 @@ add_item_routes(
         create_schema=VisitCreate,
         update_schema=VisitUpdate,
         get=lambda session, item_id: service.get(session, visit_id=item_id),
+        get_read=lambda session, item_id: service.get_read(session, visit_id=item_id),
         create=lambda session, body: service.create(session, data=body),
         update=lambda session, item, body: service.update(session, visit=item, data=body),
         delete=lambda session, item: service.delete(session, visit=item),

@@ -1,29 +1,32 @@
 """Visits: who came, when, where, hosted by whom, and which releases report them."""
 
 import calendar
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, Row, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.delegations.models import Delegation, DelegationMember
+from app.delegations.schemas import DelegationRead
 from app.kit.db import dialect_of, replace_children, utcnow
 from app.kit.enums import DatePrecision
 from app.kit.errors import Unprocessable
 from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate
-from app.kit.refs import check_references, get_or_404
+from app.kit.refs import check_references, get_or_404, get_row_or_404
 from app.kit.text import fold
 from app.officials.models import Official
 from app.organizations.models import Organization
 from app.organizations.service import named
 from app.press_releases.models import PressRelease
 from app.search import fulltext
-from app.visits.models import Participant, Visit, VisitTopic
-from app.visits.schemas import ParticipantIn, VisitCreate, VisitUpdate
+from app.visits.models import Participant, Visit, VisitTopic, release_visits
+from app.visits.schemas import ParticipantIn, VisitCreate, VisitRead, VisitUpdate
 
 
 def options() -> tuple[ExecutableOption, ...]:
@@ -52,6 +55,102 @@ SORTS = {
         ),
     ),
 }
+
+
+# Hot read paths select columns and build VisitRead directly (see `reads`); writes load
+# entities with `options()`. Both give byte-identical representations, so ETags agree.
+EMBEDDED = {"topics", "participants", "delegations", "press_release_ids"}
+COLUMNS = tuple(getattr(Visit, name) for name in VisitRead.model_fields if name not in EMBEDDED)
+DELEGATION_COLUMNS = tuple(
+    getattr(Delegation, name) for name in DelegationRead.model_fields if name != "members"
+)
+
+
+def _grouped(rows: Any) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[row[0]].append(row)
+    return out
+
+
+async def reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[VisitRead]:
+    """Representations of visit rows with everything they embed: five more queries, whatever
+    the number of rows (the same ones the ORM's selectin loading would run)."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    topics = _grouped(
+        await session.execute(
+            select(VisitTopic.visit_id, VisitTopic.topic)
+            .where(VisitTopic.visit_id.in_(ids))
+            .order_by(VisitTopic.topic)
+        )
+    )
+    participants = _grouped(
+        await session.execute(
+            select(
+                Participant.visit_id, Participant.official_id, Participant.side, Participant.role
+            )
+            .where(Participant.visit_id.in_(ids))
+            .order_by(Participant.id)
+        )
+    )
+    delegation_rows = (
+        await session.execute(
+            select(Delegation.visit_id, *DELEGATION_COLUMNS)
+            .where(Delegation.visit_id.in_(ids))
+            .order_by(Delegation.id)
+        )
+    ).all()
+    members = _grouped(
+        await session.execute(
+            select(
+                DelegationMember.delegation_id, DelegationMember.official_id, DelegationMember.role
+            )
+            .where(DelegationMember.delegation_id.in_([d.id for d in delegation_rows]))
+            .order_by(DelegationMember.id)
+        )
+        if delegation_rows
+        else ()
+    )
+    delegations: dict[int, list[DelegationRead]] = defaultdict(list)
+    for d in delegation_rows:
+        delegations[d.visit_id].append(
+            DelegationRead.model_validate(
+                {
+                    **d._mapping,
+                    "members": [{"official_id": m[1], "role": m[2]} for m in members[d.id]],
+                }
+            )
+        )
+    releases = _grouped(
+        await session.execute(
+            select(release_visits.c.visit_id, PressRelease.id)
+            .join(PressRelease, PressRelease.id == release_visits.c.press_release_id)
+            .where(release_visits.c.visit_id.in_(ids))
+            .order_by(PressRelease.id)
+        )
+    )
+    return [
+        VisitRead.model_validate(
+            {
+                **row._mapping,
+                "topics": [t[1] for t in topics[row.id]],
+                "participants": [
+                    {"official_id": p[1], "side": p[2], "role": p[3]} for p in participants[row.id]
+                ],
+                "delegations": delegations[row.id],
+                "press_release_ids": [r[1] for r in releases[row.id]],
+            }
+        )
+        for row in rows
+    ]
+
+
+async def get_read(session: AsyncSession, *, visit_id: int) -> VisitRead:
+    """The representation of one visit, or 404 (drafts are invisible to anonymous readers)."""
+    row = await get_row_or_404(session, Visit, COLUMNS, visit_id)
+    return (await reads(session, [row]))[0]
 
 
 @dataclass(frozen=True)
@@ -137,15 +236,16 @@ async def get(session: AsyncSession, *, visit_id: int) -> Visit:
 
 async def list_(
     session: AsyncSession, *, page: PageParams, filters: VisitFilters, sort: str = "-start_date"
-) -> tuple[Sequence[Visit], str | None, int | None]:
-    return await paginate(
+) -> tuple[list[VisitRead], str | None, int | None]:
+    rows, next_cursor, total = await paginate(
         session,
         Visit,
         filters=filters.clauses(dialect_of(session)),
         sort=SORTS[sort],
         page=page,
-        options=options(),
+        columns=COLUMNS,
     )
+    return await reads(session, rows), next_cursor, total
 
 
 def normalize_dates(start: date, end: date | None, precision: str) -> tuple[date, date]:
