@@ -10,6 +10,12 @@ from app.kit.schemas import MAX_ID, check_text, parse_country, parse_date, parse
 TextQuery = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(check_text)
 ]
+# A query that must say something (the search endpoint's `q`).
+SearchQuery = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(check_text),
+]
 CountryQuery = Annotated[str, BeforeValidator(parse_country)]
 DateQuery = Annotated[date, BeforeValidator(parse_date)]
 IdQuery = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -7,7 +7,7 @@ from app.kit import openapi
 from app.kit.deps import SessionDep
 from app.kit.errors import Unprocessable
 from app.kit.pagination import PageDep, ranked_cursor, ranked_offset
-from app.kit.query import TextQuery
+from app.kit.query import SearchQuery
 from app.search import service
 from app.search.service import SearchType
 
@@ -44,7 +44,7 @@ def _types(raw: str | None) -> set[SearchType]:
 async def search(
     session: SessionDep,
     page: PageDep,
-    q: Annotated[TextQuery, Query(description="Words to find; case and accents ignored.")],
+    q: Annotated[SearchQuery, Query(description="Words to find; case and accents ignored.")],
     types: Annotated[
         str | None,
         Query(
