@@ -5,6 +5,8 @@ SELECT (top-level, subqueries, joins and eager loads alike) gets criteria that k
 published visits and releases, and only the delegations of published visits.
 """
 
+from functools import cache
+
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.base import ExecutableOption
@@ -17,9 +19,11 @@ from app.visits.models import Visit
 PUBLISHED = Status.published.value
 
 
-def published_only() -> list[ExecutableOption]:
+@cache
+def published_only() -> tuple[ExecutableOption, ...]:
     """Loader criteria that hide drafts; also used where drafts are hidden for everyone."""
-    return [
+    # Built once: the options are immutable and their cache key is computed once.
+    return (
         with_loader_criteria(Visit, Visit.status == PUBLISHED, include_aliases=True),
         with_loader_criteria(PressRelease, PressRelease.status == PUBLISHED, include_aliases=True),
         with_loader_criteria(
@@ -27,7 +31,7 @@ def published_only() -> list[ExecutableOption]:
             Delegation.visit_id.in_(select(Visit.id).where(Visit.status == PUBLISHED)),
             include_aliases=True,
         ),
-    ]
+    )
 
 
 @event.listens_for(Session, "do_orm_execute")

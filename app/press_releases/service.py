@@ -4,18 +4,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, or_, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.db import dialect_of, utcnow
 from app.kit.enums import Status
-from app.kit.errors import Unprocessable
+from app.kit.errors import NotFound, Unprocessable
 from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate, paginate_ranked
-from app.kit.refs import check_references, get_or_404, get_row_or_404
+from app.kit.refs import check_references, get_or_404
+from app.kit.schemas import MAX_ID
 from app.kit.text import escape_like
 from app.organizations.models import Organization
 from app.press_releases.models import PressRelease
@@ -59,18 +61,25 @@ COLUMNS = tuple(
 )
 
 
+@cache
+def _statements() -> tuple[Select[Any], Select[Any]]:
+    """The hot path's two statements, built once (bound parameters vary per request)."""
+    by_id = select(*COLUMNS).where(PressRelease.id == bindparam("release_id"))
+    links = (
+        select(release_visits.c.press_release_id, Visit.id)
+        .join(Visit, Visit.id == release_visits.c.visit_id)
+        .where(release_visits.c.press_release_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Visit.id)
+    )
+    return by_id, links
+
+
 async def reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[PressReleaseRead]:
     """Representations of release rows, with their (visible) visit ids: one more query."""
     ids = [row.id for row in rows]
     visit_ids: dict[int, list[int]] = defaultdict(list)
     if ids:
-        links = await session.execute(
-            select(release_visits.c.press_release_id, Visit.id)
-            .join(Visit, Visit.id == release_visits.c.visit_id)
-            .where(release_visits.c.press_release_id.in_(ids))
-            .order_by(Visit.id)
-        )
-        for release_id, visit_id in links:
+        for release_id, visit_id in await session.execute(_statements()[1], {"ids": ids}):
             visit_ids[release_id].append(visit_id)
     return [
         PressReleaseRead.model_validate({**row._mapping, "visit_ids": visit_ids[row.id]})
@@ -80,7 +89,11 @@ async def reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[PressRe
 
 async def get_read(session: AsyncSession, *, release_id: int) -> PressReleaseRead:
     """The representation of one release, or 404 (drafts are invisible to anonymous readers)."""
-    row = await get_row_or_404(session, PressRelease, COLUMNS, release_id)
+    row = None
+    if 1 <= release_id <= MAX_ID:
+        row = (await session.execute(_statements()[0], {"release_id": release_id})).first()
+    if row is None:
+        raise NotFound(f"No press release {release_id}.")
     return (await reads(session, [row]))[0]
 
 
