@@ -17,7 +17,12 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and not declared.isdigit():
+            await problem_response(400, "The Content-Length header is not a number.")(
+                scope, receive, send
+            )
+            return
+        if declared is not None and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return
         # No (or a lying) Content-Length: read at most the limit, then replay it.

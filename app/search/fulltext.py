@@ -31,6 +31,9 @@ from app.visits.models import Visit, release_visits
 # Markers that cannot occur in stored text (NUL-free, control characters are not words):
 # the snippet is HTML-escaped first, then they become <mark> tags.
 START, STOP = "\x02", "\x03"
+# Private-use stand-ins for < and > while PostgreSQL builds a snippet.
+HIDDEN_BRACKETS = "\ue000\ue001"
+_SHOWN_BRACKETS = str.maketrans(HIDDEN_BRACKETS, "<>")
 _TOKENS = re.compile(r'(-?)"([^"]*)"|(-?)([^\s"]+)')
 _WORD = re.compile(r"\w+")
 TITLE_WEIGHT = 10.0
@@ -132,27 +135,24 @@ def visit_matches(dialect: str, q: str) -> Any:
 
 
 def snippet_sql(dialect: str, q: str, kind: str) -> Any:
-    """An expression for a highlighted excerpt, to select alongside a hit."""
+    """An expression for a highlighted excerpt of title and text, to select with a hit."""
     if dialect == "postgresql":
         options = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, MaxFragments=2"
         if kind == "press_release":
-            return func.ts_headline(
-                func.cq_regconfig(PressRelease.language),
-                PressRelease.body,
-                _pg_query(q),
-                options,
-            )
-        return func.ts_headline(
-            literal_column("'cq_simple'::regconfig"),
-            func.concat_ws(" — ", Visit.title, Visit.summary),
-            _pg_query(q),
-            options,
-        )
+            config: Any = func.cq_regconfig(PressRelease.language)
+            text = func.concat_ws(" — ", PressRelease.title, PressRelease.body)
+        else:
+            config = literal_column("'cq_simple'::regconfig")
+            text = func.concat_ws(" — ", Visit.title, Visit.summary)
+        # ts_headline drops what looks like HTML tags; keep angle brackets out of its sight.
+        hidden = func.translate(text, "<>", HIDDEN_BRACKETS)
+        return func.ts_headline(config, hidden, _pg_query(q), options)
     name = "press_releases_fts" if kind == "press_release" else "visits_fts"
     return func.snippet(literal_column(name), -1, START, STOP, "…", 24)
 
 
 def render_snippet(raw: str | None) -> str:
     """HTML-escaped text in which only the <mark> tags are markup."""
-    escaped = html.escape(raw or "", quote=False)
+    text = (raw or "").translate(_SHOWN_BRACKETS)
+    escaped = html.escape(text, quote=False)
     return escaped.replace(START, "<mark>").replace(STOP, "</mark>")

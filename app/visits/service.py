@@ -172,8 +172,10 @@ class VisitFilters:
     status: str | None = None
 
     def clauses(self, dialect: str) -> list[ColumnElement[bool]]:
+        # Correlated to the visit only: the grouped statistics join Delegation and
+        # VisitTopic themselves, and these subqueries must keep their own.
         def delegation(*criteria: ColumnElement[bool]) -> ColumnElement[bool]:
-            return exists().where(Delegation.visit_id == Visit.id, *criteria)
+            return exists().where(Delegation.visit_id == Visit.id, *criteria).correlate(Visit)
 
         out: list[ColumnElement[bool]] = []
         if self.from_ is not None:
@@ -205,9 +207,9 @@ class VisitFilters:
             official = self.official_id
             out.append(
                 or_(
-                    exists().where(
-                        Participant.visit_id == Visit.id, Participant.official_id == official
-                    ),
+                    exists()
+                    .where(Participant.visit_id == Visit.id, Participant.official_id == official)
+                    .correlate(Visit),
                     delegation(Delegation.head_official_id == official),
                     delegation(
                         exists().where(
@@ -219,9 +221,9 @@ class VisitFilters:
             )
         if self.topic is not None:
             out.append(
-                exists().where(
-                    VisitTopic.visit_id == Visit.id, VisitTopic.topic == self.topic.casefold()
-                )
+                exists()
+                .where(VisitTopic.visit_id == Visit.id, VisitTopic.topic == self.topic.casefold())
+                .correlate(Visit)
             )
         if self.q is not None:
             out.append(fulltext.visit_matches(dialect, self.q))
