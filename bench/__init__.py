@@ -1,0 +1,1 @@
+"""Benchmark of the Communiqué service against a bare asyncpg floor (see README.md)."""
