@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -126,12 +126,8 @@ class ReleaseFilters:
         if self.issuer_organization_id is not None:
             out.append(PressRelease.issuer_organization_id == self.issuer_organization_id)
         if self.visit_id is not None:
-            out.append(
-                exists().where(
-                    release_visits.c.press_release_id == PressRelease.id,
-                    release_visits.c.visit_id == self.visit_id,
-                )
-            )
+            # Through the Visit entity, so a visit the reader may not see matches nothing.
+            out.append(PressRelease.visits.any(Visit.id == self.visit_id))
         if self.status is not None:
             out.append(PressRelease.status == self.status)
         return out
@@ -180,7 +176,8 @@ async def _visits(session: AsyncSession, visit_ids: list[int]) -> list[Visit]:
     await check_references(
         session, [(("visit_ids", i), Visit, visit_id) for i, visit_id in enumerate(visit_ids)]
     )
-    wanted = list(dict.fromkeys(visit_ids))
+    # Stored and shown in id order, whatever order they were sent in.
+    wanted = sorted(set(visit_ids))
     found = {v.id: v for v in (await session.scalars(select(Visit).where(Visit.id.in_(wanted))))}
     return [found[i] for i in wanted]
 
