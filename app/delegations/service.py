@@ -126,8 +126,3 @@ async def update(
     delegation.updated_at = utcnow()
     await session.flush()
     return delegation
-
-
-async def delete(session: AsyncSession, *, delegation: Delegation) -> None:
-    await session.delete(delegation)
-    await session.flush()

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from app.kit import openapi
@@ -35,7 +36,7 @@ class Resource(Generic[M]):
         get: Callable[..., Awaitable[M]],
         create: Callable[..., Awaitable[M]],
         update: Callable[..., Awaitable[M]],
-        delete: Callable[..., Awaitable[None]],
+        delete: Callable[..., Awaitable[None]] | None = None,
         get_read: Callable[..., Awaitable[BaseModel]] | None = None,
     ) -> None:
         self.name = name
@@ -47,12 +48,18 @@ class Resource(Generic[M]):
         self.get = get
         self.create = create
         self.update = update
-        self.delete = delete
+        self.delete = delete or delete_row
         # Where a feature has a faster way to build the representation for reads.
         self.get_read = get_read
 
     def location(self, item: Any) -> str:
         return f"{self.path}/{item.id}"
+
+
+async def delete_row(session: AsyncSession, item: object) -> None:
+    """Delete one row; the database's ON DELETE rules decide what follows (cascade or 409)."""
+    await session.delete(item)
+    await session.flush()
 
 
 def add_item_routes(router: APIRouter, resource: Resource[Any]) -> None:

@@ -49,6 +49,5 @@ add_item_routes(
         get=lambda session, item_id: service.get(session, official_id=item_id),
         create=lambda session, body: service.create(session, data=body),
         update=lambda session, item, body: service.update(session, official=item, data=body),
-        delete=lambda session, item: service.delete(session, official=item),
     ),
 )

@@ -123,8 +123,3 @@ async def update(session: AsyncSession, *, official: Official, data: OfficialUpd
     official.updated_at = utcnow()
     await session.flush()
     return official
-
-
-async def delete(session: AsyncSession, *, official: Official) -> None:
-    await session.delete(official)
-    await session.flush()

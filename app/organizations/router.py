@@ -53,6 +53,5 @@ add_item_routes(
         get=lambda session, item_id: service.get(session, organization_id=item_id),
         create=lambda session, body: service.create(session, data=body),
         update=lambda session, item, body: service.update(session, organization=item, data=body),
-        delete=lambda session, item: service.delete(session, organization=item),
     ),
 )

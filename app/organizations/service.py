@@ -162,8 +162,3 @@ async def update(
     await _check(session, organization)
     await session.flush()
     return organization
-
-
-async def delete(session: AsyncSession, *, organization: Organization) -> None:
-    await session.delete(organization)
-    await session.flush()

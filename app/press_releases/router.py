@@ -61,6 +61,5 @@ add_item_routes(
         get_read=lambda session, item_id: service.get_read(session, release_id=item_id),
         create=lambda session, body: service.create(session, data=body),
         update=lambda session, item, body: service.update(session, release=item, data=body),
-        delete=lambda session, item: service.delete(session, release=item),
     ),
 )

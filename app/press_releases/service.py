@@ -227,8 +227,3 @@ async def update(
     release.updated_at = utcnow()
     await session.flush()
     return release
-
-
-async def delete(session: AsyncSession, *, release: PressRelease) -> None:
-    await session.delete(release)
-    await session.flush()

@@ -331,8 +331,3 @@ async def update(session: AsyncSession, *, visit: Visit, data: VisitUpdate) -> V
     visit.updated_at = utcnow()
     await session.flush()
     return visit
-
-
-async def delete(session: AsyncSession, *, visit: Visit) -> None:
-    await session.delete(visit)
-    await session.flush()
