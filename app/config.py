@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     workers: int = 1
     # Seconds a request waits for a database connection before the API answers 503.
     db_timeout: float = 5.0
-    pool_size: int = 10
+    # Database connections each process keeps open (PostgreSQL).
+    pool_size: int = 20
 
     @property
     def async_database_url(self) -> str:

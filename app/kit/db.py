@@ -93,7 +93,7 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 20) -> AsyncEngine:
     """An async engine for `url` with the per-database settings the service relies on."""
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1].split("?", 1)[0]
@@ -106,7 +106,8 @@ def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 10) -> Asy
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # A few extra connections for bursts; a steady load never opens and closes them.
+        max_overflow=5,
         pool_timeout=timeout,
         # No pre-ping round trip per request: a connection found dead raises a disconnect
         # error (answered 503) and the pool replaces its connections by itself.

@@ -79,48 +79,66 @@ def _pg_query(q: str) -> Any:
     return func.cq_tsquery(clean_text(q))
 
 
-def hits(dialect: str, q: str, kind: str, *, snippet: bool) -> Select[Any]:
+# Ranking looks at the most recent matches only: a word found in most of the archive would
+# otherwise have every one of its documents ranked on every request.
+CANDIDATES = 1000
+
+
+def _recency(kind: str) -> list[Any]:
+    if kind == "press_release":
+        return [PressRelease.published_on.desc().nulls_last(), PressRelease.id.desc()]
+    return [Visit.start_date.desc(), Visit.id.desc()]
+
+
+def _match(dialect: str, q: str, kind: str) -> Any:
+    """The predicate `this row matches q` (SQLite: the FTS5 query, or None if q has no word)."""
     entity: Any = PressRelease if kind == "press_release" else Visit
     if dialect == "postgresql":
         vector: Any = literal_column(f"{entity.__tablename__}.search_vector")
-        query = _pg_query(q)
-        # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
-        columns = [
-            entity.id.label("id"),
-            func.ts_rank(vector, query, 32).cast(Float).label("score"),
-        ]
-        if snippet:
-            columns.append(snippet_sql(dialect, q, kind).label("snippet"))
-        return select(*columns).where(vector.op("@@")(query))
-    fts_table = releases_fts if kind == "press_release" else visits_fts
-    name = fts_table.name
+        return vector.op("@@")(_pg_query(q))
     fts = fts5_query(q)
     if fts is None:
-        columns = [entity.id.label("id"), literal_column("0.0").label("score")]
-        if snippet:
-            columns.append(literal_column("''").label("snippet"))
-        return select(*columns).where(false())
-    bm25 = -func.bm25(literal_column(name), TITLE_WEIGHT, 1.0)
-    columns = [fts_table.c.rowid.label("id"), (bm25 / (bm25 + 1.0)).label("score")]
-    if snippet:
-        columns.append(snippet_sql(dialect, q, kind).label("snippet"))
-    return select(*columns).where(fts_table.c[name].match(fts))
+        return false()
+    table = releases_fts if kind == "press_release" else visits_fts
+    return entity.id.in_(select(table.c.rowid).where(table.c[table.name].match(fts)))
 
 
-def release_hits(dialect: str, q: str, *, snippet: bool = False) -> Select[Any]:
-    """(id, score[, snippet]) of the releases matching `q`, score in 0..1, titles weighing
-    more than bodies."""
-    return hits(dialect, q, "press_release", snippet=snippet)
+def hits(dialect: str, q: str, kind: str) -> Select[Any]:
+    """(id, score) of the most recent matches of `q` (at most CANDIDATES), score in 0..1
+    with title words weighing more than body words."""
+    entity: Any = PressRelease if kind == "press_release" else Visit
+    if dialect == "postgresql":
+        vector: Any = literal_column(f"{entity.__tablename__}.search_vector")
+        # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
+        score: Any = func.ts_rank(vector, _pg_query(q), 32).cast(Float)
+        return (
+            select(entity.id.label("id"), score.label("score"))
+            .where(_match(dialect, q, kind))
+            .order_by(*_recency(kind))
+            .limit(CANDIDATES)
+        )
+    table = releases_fts if kind == "press_release" else visits_fts
+    fts = fts5_query(q)
+    if fts is None:
+        return select(entity.id.label("id"), literal_column("0.0").label("score")).where(false())
+    bm25 = -func.bm25(literal_column(table.name), TITLE_WEIGHT, 1.0)
+    return (
+        select(table.c.rowid.label("id"), (bm25 / (bm25 + 1.0)).label("score"))
+        .join(entity, entity.id == table.c.rowid)
+        .where(table.c[table.name].match(fts))
+        .order_by(*_recency(kind))
+        .limit(CANDIDATES)
+    )
 
 
-def visit_hits(dialect: str, q: str, *, snippet: bool = False) -> Select[Any]:
-    """(id, score[, snippet]) of the visits whose title or summary matches `q`."""
-    return hits(dialect, q, "visit", snippet=snippet)
+def release_hits(dialect: str, q: str) -> Select[Any]:
+    """(id, score) of the releases matching `q` (see `hits`)."""
+    return hits(dialect, q, "press_release")
 
 
 def release_matches(dialect: str, q: str) -> Any:
     """Filter: the release matches `q`."""
-    return PressRelease.id.in_(select(release_hits(dialect, q).subquery().c.id))
+    return _match(dialect, q, "press_release")
 
 
 def visit_matches(dialect: str, q: str) -> Any:
@@ -130,25 +148,32 @@ def visit_matches(dialect: str, q: str) -> Any:
     reported = select(release_visits.c.visit_id).where(
         release_visits.c.press_release_id.in_(releases)
     )
-    own = select(visit_hits(dialect, q).subquery().c.id)
-    return Visit.id.in_(own) | Visit.id.in_(reported)
+    return _match(dialect, q, "visit") | Visit.id.in_(reported)
 
 
-def snippet_sql(dialect: str, q: str, kind: str) -> Any:
-    """An expression for a highlighted excerpt of title and text, to select with a hit."""
+def snippets(dialect: str, q: str, kind: str, ids: list[int]) -> Select[Any]:
+    """(id, snippet) for the given hits only: highlighting is costly, so it is done after
+    ranking and paging."""
     if dialect == "postgresql":
         options = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, MaxFragments=2"
         if kind == "press_release":
             config: Any = func.cq_regconfig(PressRelease.language)
             text = func.concat_ws(" — ", PressRelease.title, PressRelease.body)
+            entity: Any = PressRelease
         else:
             config = literal_column("'cq_simple'::regconfig")
             text = func.concat_ws(" — ", Visit.title, Visit.summary)
+            entity = Visit
         # ts_headline drops what looks like HTML tags; keep angle brackets out of its sight.
         hidden = func.translate(text, "<>", HIDDEN_BRACKETS)
-        return func.ts_headline(config, hidden, _pg_query(q), options)
-    name = "press_releases_fts" if kind == "press_release" else "visits_fts"
-    return func.snippet(literal_column(name), -1, START, STOP, "…", 24)
+        headline = func.ts_headline(config, hidden, _pg_query(q), options)
+        return select(entity.id, headline).where(entity.id.in_(ids))
+    table = releases_fts if kind == "press_release" else visits_fts
+    fts = fts5_query(q) or '""'
+    snippet = func.snippet(literal_column(table.name), -1, START, STOP, "…", 24)
+    return select(table.c.rowid, snippet).where(
+        table.c[table.name].match(fts), table.c.rowid.in_(ids)
+    )
 
 
 def render_snippet(raw: str | None) -> str:

@@ -39,16 +39,22 @@ class Hit:
 async def _texts(session: AsyncSession, kind: SearchType, q: str, top: int) -> list[Hit]:
     dialect = dialect_of(session)
     entity: Any = PressRelease if kind == SearchType.press_release else Visit
-    hits = fulltext.hits(dialect, q, kind.value, snippet=True).subquery()
-    rows = await session.execute(
-        select(entity.id, entity.title, hits.c.score, hits.c.snippet)
-        .join(hits, hits.c.id == entity.id)
-        .order_by(hits.c.score.desc(), entity.id)
-        .limit(top)
-    )
+    hits = fulltext.hits(dialect, q, kind.value).subquery()
+    rows = (
+        await session.execute(
+            select(entity.id, entity.title, hits.c.score)
+            .join(hits, hits.c.id == entity.id)
+            .order_by(hits.c.score.desc(), entity.id)
+            .limit(top)
+        )
+    ).all()
+    if not rows:
+        return []
+    found = await session.execute(fulltext.snippets(dialect, q, kind.value, [r.id for r in rows]))
+    snippets = {id_: snippet for id_, snippet in found}
     return [
-        Hit(kind, id_, title, fulltext.render_snippet(snippet), round(float(score), 6))
-        for id_, title, score, snippet in rows
+        Hit(kind, id_, title, fulltext.render_snippet(snippets.get(id_)), round(float(score), 6))
+        for id_, title, score in rows
     ]
 
 
