@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     workers: int = 1
     # Seconds a request waits for a database connection before the API answers 503.
     db_timeout: float = 5.0
+    # How long a statistics answer may be reused (0: never); writes clear it at once.
+    stats_cache_seconds: float = 5.0
     # Database connections each process keeps open (PostgreSQL).
     pool_size: int = 20
 

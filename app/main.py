@@ -11,6 +11,7 @@ from app.auth.router import router as keys_router
 from app.config import Settings, get_settings
 from app.delegations.router import router as delegations_router
 from app.kit import errors
+from app.kit.cache import ResultCache
 from app.kit.db import create_engine
 from app.kit.deps import Database
 from app.kit.limits import BodyLimitMiddleware
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     if database is not None:
         app.state.db = database
+    app.state.stats_cache = ResultCache(ttl=settings.stats_cache_seconds)
     errors.install(app)
     for router in (
         ops_router,

@@ -1,9 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from app.kit import openapi
+from app.kit.cache import ResultCache
 from app.kit.deps import SessionDep
 from app.stats import service
 from app.stats.service import GroupBy
@@ -26,6 +27,7 @@ class VisitStats(BaseModel):
 
 @router.get("/visits", response_model=VisitStats, responses=openapi.responses(401, 422))
 async def visit_stats(
+    request: Request,
     session: SessionDep,
     group_by: Annotated[GroupBy, Query(description="What to count visits by.")],
     filters: VisitFiltersDep,
@@ -34,7 +36,14 @@ async def visit_stats(
 
     Takes the /visits filters. `total` counts distinct visits; with topic and guest_*
     groupings a visit can be in several buckets. Time buckets are sorted by key, the
-    others by count (descending).
+    others by count (descending). Answers may be reused for STATS_CACHE_SECONDS; a write
+    through the same server process clears them at once.
     """
-    buckets, total = await service.visit_counts(session, group_by=group_by, filters=filters)
-    return VisitStats(group_by=group_by, buckets=[Bucket(**b) for b in buckets], total=total)
+    cache: ResultCache = request.app.state.stats_cache
+    key = (group_by, filters)
+    answer: VisitStats | None = cache.get(key)
+    if answer is None:
+        buckets, total = await service.visit_counts(session, group_by=group_by, filters=filters)
+        answer = VisitStats(group_by=group_by, buckets=[Bucket(**b) for b in buckets], total=total)
+        cache.put(key, answer)
+    return answer
