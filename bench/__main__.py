@@ -518,6 +518,42 @@ def measure(
     raise RuntimeError(f"{' and '.join(died)} kept exiting during the run")
 
 
+NOISE = 0.10  # share of the machine's CPU other processes may use during a clean run
+
+
+def _one_run(
+    endpoint: Endpoint,
+    who: str,
+    port: int,
+    paths: Path,
+    args: argparse.Namespace,
+    servers: Servers,
+) -> tuple[float, WrkResult, str]:
+    """Warm up, then one measured wrk run: (others' CPU share, the result, a CPU note)."""
+    log(f"{endpoint.key}: {who}, {args.warmup:g}s warm-up then {args.duration:g}s")
+    run_wrk(port, paths, args, args.warmup)
+    before = db_sessions(args.url)
+    group = servers.procs[who].pid
+    cpu_before, started = cpu_snapshot(group, servers.groups()), time.monotonic()
+    result = run_wrk(port, paths, args, args.duration)
+    used = cpu_seconds(cpu_before, cpu_snapshot(group, servers.groups()))
+    elapsed = time.monotonic() - started
+    after = db_sessions(args.url)
+    log(f"  {result}")
+    per_request = {part: 1000 * used[part] / max(result.requests, 1) for part in used}
+    connections = (
+        f"; new database connections during the run: {after - before - 1}"
+        if before is not None and after is not None and after - before > 1
+        else ""
+    )
+    note = (
+        f"{endpoint.key}, {who}: CPU per request {per_request.get('server', 0):.2f} ms "
+        f"in the server's Python workers, {per_request.get('postgres', 0):.2f} ms in "
+        f"PostgreSQL, {per_request.get('bench', 0):.2f} ms in wrk{connections}."
+    )
+    return used["other"] / (elapsed * (os.cpu_count() or 1)), result, note
+
+
 def _measure_once(
     endpoint: Endpoint, paths: Path, args: argparse.Namespace, notes: list[str], servers: Servers
 ) -> tuple[str, bool | None]:
@@ -532,34 +568,23 @@ def _measure_once(
     for who, port in (("service", SERVICE_PORT), ("floor", FLOOR_PORT)):
         if who == "floor" and not endpoint.floor:
             continue
-        log(f"{endpoint.key}: {who}, {args.warmup:g}s warm-up then {args.duration:g}s")
-        run_wrk(port, paths, args, args.warmup)
-        before = db_sessions(args.url)
-        group = servers.procs[who].pid
-        cpu_before, started = cpu_snapshot(group, servers.groups()), time.monotonic()
-        result = results[port] = run_wrk(port, paths, args, args.duration)
-        used = cpu_seconds(cpu_before, cpu_snapshot(group, servers.groups()))
-        elapsed = time.monotonic() - started
-        after = db_sessions(args.url)
-        log(f"  {result}")
-        if result.requests:
-            per_request = {part: 1000 * used[part] / result.requests for part in used}
-            notes.append(
-                f"{endpoint.key}, {who}: CPU per request {per_request.get('server', 0):.2f} ms "
-                f"in the server's Python workers, {per_request.get('postgres', 0):.2f} ms in "
-                f"PostgreSQL, {per_request.get('bench', 0):.2f} ms in wrk"
-                + (
-                    f"; new database connections during the run: {after - before - 1}"
-                    if before is not None and after is not None and after - before > 1
-                    else ""
-                )
-                + "."
-            )
-        other = used["other"] / (elapsed * (os.cpu_count() or 1))
-        if other > 0.1:
+        # The machine is shared: a run during which other processes took more than 10% of
+        # the CPU is repeated (at most twice more) and the quietest attempt is kept.
+        best: tuple[float, WrkResult, str] | None = None
+        for attempt in range(1, args.attempts + 1):
+            other, result, note = _one_run(endpoint, who, port, paths, args, servers)
+            if best is None or other < best[0]:
+                best = (other, result, note)
+            if other <= NOISE:
+                break
+            log(f"  other processes used {100 * other:.0f}% of the CPU (attempt {attempt})")
+        assert best is not None
+        other, results[port], note = best
+        notes.append(note)
+        if other > NOISE:
             notes.append(
                 f"**{endpoint.key}: noisy {who} run**: other processes on the machine used "
-                f"{100 * other:.0f}% of its CPU meanwhile."
+                f"{100 * other:.0f}% of its CPU meanwhile (quietest of {args.attempts} attempts)."
             )
     return _row(endpoint, results[SERVICE_PORT], results.get(FLOOR_PORT))
 
@@ -595,6 +620,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per run")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--attempts", type=int, default=3, help="runs at most per measurement when others are busy"
+    )
     parser.add_argument(
         "--wait-quiet",
         type=float,

@@ -66,15 +66,10 @@ def sql_release_visits(count: int) -> str:
 
 SQL_RELEASE_SEARCH = (
     f"SELECT {RELEASE_COLUMNS} \nFROM press_releases \n"
-    "WHERE press_releases.id IN (SELECT anon_1.id \n"
-    "FROM (SELECT press_releases.id AS id, CAST(ts_rank(press_releases.search_vector, "
-    "cq_tsquery($1::VARCHAR), $2::INTEGER) AS FLOAT) AS score \n"
-    "FROM press_releases \n"
     "WHERE (press_releases.search_vector @@ cq_tsquery($1::VARCHAR)) "
-    "AND press_releases.status = $3::VARCHAR) AS anon_1) "
-    "AND press_releases.status = $3::VARCHAR "
+    "AND press_releases.status = $2::VARCHAR "
     "ORDER BY press_releases.published_on DESC NULLS FIRST, press_releases.id DESC \n"
-    " LIMIT $4::INTEGER"
+    " LIMIT $3::INTEGER"
 )
 
 SQL_VISITS = (
@@ -189,7 +184,7 @@ async def release_by_id(pool: asyncpg.Pool, release_id: int) -> bytes | None:
 
 async def release_search(pool: asyncpg.Pool, q: str, limit: int) -> bytes:
     async with pool.acquire() as conn:
-        rows = await conn.fetch(SQL_RELEASE_SEARCH, q, 32, PUBLISHED, limit + 1)
+        rows = await conn.fetch(SQL_RELEASE_SEARCH, q, PUBLISHED, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         visit_ids: dict[int, list[int]] = {row["id"]: [] for row in rows}

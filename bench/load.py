@@ -63,7 +63,8 @@ def log(message: str) -> None:
     print(f"[load] {message}", flush=True)
 
 
-async def _ensure_database(url: str, *, drop: bool) -> None:
+async def _ensure_database(url: str, *, drop: bool) -> bool:
+    """Create the database if missing (dropping it first when `drop`); True if created now."""
     admin_url, name = _split(url)
     conn = await asyncpg.connect(admin_url, timeout=10)
     try:
@@ -77,6 +78,7 @@ async def _ensure_database(url: str, *, drop: bool) -> None:
         if not exists:
             log(f"creating database {name}")
             await conn.execute(f'CREATE DATABASE "{name}"')
+        return not exists
     finally:
         await conn.close()
 
@@ -191,14 +193,15 @@ def migrate(url: str) -> None:
 def ensure_loaded(url: str | None = None, *, reload: bool = False, seed: int = gen.SEED) -> None:
     """Make the bench database hold the generated data (a no-op when it already does)."""
     url = database_url(url)
-    asyncio.run(_ensure_database(url, drop=False))
+    fresh = asyncio.run(_ensure_database(url, drop=False))
     migrate(url)
-    if not reload and asyncio.run(_is_loaded(url, seed)):
+    if not reload and not fresh and asyncio.run(_is_loaded(url, seed)):
         log(f"{_split(url)[1]} already holds the data ({marker(seed)}); skipping the load")
         return
     started = time.perf_counter()
-    asyncio.run(_ensure_database(url, drop=True))
-    migrate(url)
+    if not fresh:  # start from an empty schema: drop whatever an earlier load left
+        asyncio.run(_ensure_database(url, drop=True))
+        migrate(url)
     log("generating data")
     data = gen.generate(seed)
     log(

@@ -65,6 +65,13 @@ async def _collect(url: str) -> dict[str, list[str]]:
                 "ORDER BY 1"
             )
         ]
+        busiest = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT host_organization_id FROM visits WHERE status = 'published' "
+                "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 20"
+            )
+        ]
     finally:
         await conn.close()
 
@@ -90,21 +97,19 @@ async def _collect(url: str) -> dict[str, list[str]]:
     rng.shuffle(mixed)
     search = [f"/api/v1/search?q={quote(q)}" for q in mixed]
 
+    # A dashboard asks the same few questions again and again: the whole history by month
+    # (40%), one calendar year (30%, 11 variants) or one of the 20 busiest hosts (30%).
     stats = []
-    for i in range(N_PATHS // 4):
-        kind = i % 3
-        if kind == 0:
+    for _ in range(N_PATHS // 4):
+        roll = rng.random()
+        if roll < 0.4:
             stats.append("/api/v1/stats/visits?group_by=month")
-        elif kind == 1:
-            year = rng.randint(2015, 2024)
-            stats.append(
-                f"/api/v1/stats/visits?group_by=month&from={year}-01-01"
-                f"&to={year + rng.randint(0, 2)}-12-31"
-            )
+        elif roll < 0.7:
+            year = rng.randint(2015, 2025)
+            stats.append(f"/api/v1/stats/visits?group_by=month&from={year}-01-01&to={year}-12-31")
         else:
-            stats.append(
-                f"/api/v1/stats/visits?group_by=month&host_organization_id={rng.choice(hosts)}"
-            )
+            host = rng.choice(busiest)
+            stats.append(f"/api/v1/stats/visits?group_by=month&host_organization_id={host}")
     return {
         "release_by_id": by_id,
         "visits": visits,
