@@ -5,9 +5,10 @@ An entry is dropped after `ttl` seconds, and at once when this process commits a
 client never reads its own write stale; other processes see it within `ttl` seconds.
 """
 
+import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from sqlalchemy import event
@@ -33,6 +34,7 @@ class ResultCache:
         self.ttl = ttl
         self.size = size
         self._entries: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()
+        self._locks: dict[Hashable, asyncio.Lock] = {}
 
     def get(self, key: Hashable) -> Any | None:
         entry = self._entries.get(key)
@@ -43,6 +45,24 @@ class ResultCache:
             del self._entries[key]
             return None
         return value
+
+    async def get_or_compute(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """The cached answer, or a new one; concurrent misses on one key compute it once
+        (the others wait for that answer instead of all querying at the same time)."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                value = self.get(key)
+                if value is None:
+                    value = await compute()
+                    self.put(key, value)
+                return value
+        finally:
+            if not lock.locked() and self._locks.get(key) is lock:
+                del self._locks[key]
 
     def put(self, key: Hashable, value: Any) -> None:
         if self.ttl <= 0:

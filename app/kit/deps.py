@@ -55,18 +55,18 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 _bearer = HTTPBearer(auto_error=False, description="An API key made with `communique keys create`.")
 
 
-def _viewer(request: Request) -> Principal | None:
+async def _viewer(request: Request) -> Principal | None:
     return principal_of(request)
 
 
-def _editor(request: Request, _: Annotated[object, Depends(_bearer)]) -> Principal:
+async def _editor(request: Request, _: Annotated[object, Depends(_bearer)]) -> Principal:
     principal = principal_of(request)
     if principal is None:
         raise Unauthorized()
     return principal
 
 
-def _admin(principal: Annotated[Principal, Depends(_editor)]) -> Principal:
+async def _admin(principal: Annotated[Principal, Depends(_editor)]) -> Principal:
     if principal.role != Role.admin:
         raise Forbidden("This needs an admin key.")
     return principal

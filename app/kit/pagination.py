@@ -26,7 +26,7 @@ class PageParams:
     count: bool
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page (1..100).")] = 20,
     cursor: Annotated[
         str | None,

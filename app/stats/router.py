@@ -41,9 +41,10 @@ async def visit_stats(
     """
     cache: ResultCache = request.app.state.stats_cache
     key = (group_by, filters)
-    answer: VisitStats | None = cache.get(key)
-    if answer is None:
+
+    async def compute() -> VisitStats:
         buckets, total = await service.visit_counts(session, group_by=group_by, filters=filters)
-        answer = VisitStats(group_by=group_by, buckets=[Bucket(**b) for b in buckets], total=total)
-        cache.put(key, answer)
+        return VisitStats(group_by=group_by, buckets=[Bucket(**b) for b in buckets], total=total)
+
+    answer: VisitStats = await cache.get_or_compute(key, compute)
     return answer

@@ -21,7 +21,7 @@ def read(visit: Visit) -> VisitRead:
     return VisitRead.model_validate(visit)
 
 
-def visit_filters(
+async def visit_filters(
     from_: Annotated[
         DateQuery | None, Query(alias="from", description="Visits overlapping [from, to].")
     ] = None,
