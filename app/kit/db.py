@@ -80,10 +80,10 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
-    # The matching functions PostgreSQL gets from pg_trgm, and our own folding.
-    create = dbapi_connection.create_function
-    create("strict_word_similarity", 2, text.strict_word_similarity, deterministic=True)
-    create("fold", 1, lambda v: None if v is None else text.fold(v), deterministic=True)
+    # The name-matching function PostgreSQL gets from pg_trgm.
+    dbapi_connection.create_function(
+        "strict_word_similarity", 2, text.strict_word_similarity, deterministic=True
+    )
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

@@ -55,10 +55,6 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 _bearer = HTTPBearer(auto_error=False, description="An API key made with `communique keys create`.")
 
 
-async def _viewer(request: Request) -> Principal | None:
-    return principal_of(request)
-
-
 async def _editor(request: Request, _: Annotated[object, Depends(_bearer)]) -> Principal:
     principal = principal_of(request)
     if principal is None:
@@ -72,6 +68,5 @@ async def _admin(principal: Annotated[Principal, Depends(_editor)]) -> Principal
     return principal
 
 
-ViewerDep = Annotated[Principal | None, Depends(_viewer)]
 EditorDep = Annotated[Principal, Depends(_editor)]
 AdminDep = Annotated[Principal, Depends(_admin)]
