@@ -22,6 +22,10 @@ class Status(StrEnum):
     published = "published"
 
 
+# The SQL condition of partial indexes over published rows.
+PUBLISHED = "status = 'published'"
+
+
 class DatePrecision(StrEnum):
     day = "day"
     month = "month"

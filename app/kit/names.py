@@ -6,7 +6,7 @@ PostgreSQL uses pg_trgm (`<<%`, GIN-indexed); SQLite calls the Python twin of
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, func, literal, or_
+from sqlalchemy import ColumnElement, Float, case, func, literal, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.functions import GenericFunction
@@ -65,6 +65,22 @@ class NameQuery:
         """Exact (folded) match on `key` or any of `others`, or similar words in `skel`."""
         exact = [column == self.key for column in (key, *others)]
         return or_(*exact, similar_words(literal(self.skeleton), skel))
+
+    def matching(
+        self, id_column: Any, own: tuple[Any, ...], alias_owner: Any, alias: tuple[Any, ...]
+    ) -> ColumnElement[bool]:
+        """`id_column` is of a row whose own name columns `own` (key, skeleton, others…) or
+        one of whose aliases (`alias` columns, `alias_owner` pointing back) match.
+
+        As a union of ids rather than an OR over a correlated subquery, so that each table's
+        exact and trigram indexes answer (PostgreSQL) instead of a scan of every row."""
+        matched: ColumnElement[bool] = id_column.in_(
+            union(
+                select(id_column).where(self.matches(*own)),
+                select(alias_owner).where(self.matches(*alias)),
+            )
+        )
+        return matched
 
     def score(self, key: Any, skel: Any, *others: Any) -> ColumnElement[float]:
         """2 for an exact match, else the word similarity (0..1)."""

@@ -182,11 +182,13 @@ async def paginate(
     if len(items) > page.limit:
         items = items[: page.limit]
         next_cursor = sort.cursor_for(items[-1])
-    total = None
-    if page.count:
-        id_column = entity.id  # type: ignore[attr-defined]
-        total = (await session.scalar(select(func.count(id_column)).where(*filters))) or 0
+    total = await count(session, entity, filters) if page.count else None
     return items, next_cursor, total
+
+
+async def count(session: AsyncSession, entity: Any, filters: Sequence[ColumnElement[bool]]) -> int:
+    """How many rows of `entity` pass `filters` (a list's `total`)."""
+    return (await session.scalar(select(func.count(entity.id)).where(*filters))) or 0
 
 
 def ranked_offset(page: PageParams) -> int:
@@ -234,8 +236,5 @@ async def paginate_ranked(
     )
     items = await _fetch(session, stmt, rows=bool(columns))
     next_cursor = ranked_cursor(offset + page.limit) if len(items) > page.limit else None
-    total = None
-    if page.count:
-        id_column = entity.id  # type: ignore[attr-defined]
-        total = (await session.scalar(select(func.count(id_column)).where(*filters))) or 0
+    total = await count(session, entity, filters) if page.count else None
     return items[: page.limit], next_cursor, total

@@ -30,11 +30,12 @@ async def get(session: AsyncSession, *, official_id: int) -> Official:
 
 def name_matches(query: NameQuery) -> ColumnElement[bool]:
     """Officials whose name or an alias matches a name query."""
-    alias = select(OfficialAlias.id).where(
-        OfficialAlias.official_id == Official.id,
-        query.matches(OfficialAlias.name_key, OfficialAlias.name_skeleton),
+    return query.matching(
+        Official.id,
+        (Official.name_key, Official.name_skeleton),
+        OfficialAlias.official_id,
+        (OfficialAlias.name_key, OfficialAlias.name_skeleton),
     )
-    return query.matches(Official.name_key, Official.name_skeleton) | exists(alias)
 
 
 def name_score(query: NameQuery) -> ColumnElement[float]:

@@ -32,17 +32,16 @@ async def get(session: AsyncSession, *, organization_id: int) -> Organization:
 
 def name_matches(query: NameQuery) -> ColumnElement[bool]:
     """Organizations whose name, acronym or an alias matches a name query."""
-    alias = select(OrganizationAlias.id).where(
-        OrganizationAlias.organization_id == Organization.id,
-        query.matches(
+    return query.matching(
+        Organization.id,
+        (Organization.name_key, Organization.name_skeleton, Organization.acronym_key),
+        OrganizationAlias.organization_id,
+        (
             OrganizationAlias.name_key,
             OrganizationAlias.name_skeleton,
             OrganizationAlias.acronym_key,
         ),
     )
-    return query.matches(
-        Organization.name_key, Organization.name_skeleton, Organization.acronym_key
-    ) | exists(alias)
 
 
 def name_score(query: NameQuery) -> ColumnElement[float]:

@@ -1,11 +1,11 @@
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.kit.db import Base, Resource
-from app.kit.enums import Status, check_in
+from app.kit.enums import PUBLISHED, Status, check_in
 from app.visits.models import release_visits
 
 if TYPE_CHECKING:
@@ -17,6 +17,14 @@ class PressRelease(Resource, Base):
     __table_args__ = (
         CheckConstraint(check_in("status", Status), name="status"),
         Index("ix_press_releases_published_on_id", "published_on", "id"),
+        # The newest published releases first, without walking past the drafts.
+        Index(
+            "ix_press_releases_published",
+            "published_on",
+            "id",
+            postgresql_where=text(PUBLISHED),
+            sqlite_where=text(PUBLISHED),
+        ),
         Index("ix_press_releases_language", "language"),
         Index("ix_press_releases_issuer_organization_id", "issuer_organization_id"),
         Index("ix_press_releases_translation_of_id", "translation_of_id"),

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -15,7 +15,15 @@ from sqlalchemy.sql.base import ExecutableOption
 from app.kit.db import dialect_of, utcnow
 from app.kit.enums import Status
 from app.kit.errors import NotFound, Unprocessable
-from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate, paginate_ranked
+from app.kit.pagination import (
+    PageParams,
+    Sort,
+    count,
+    date_key,
+    id_key,
+    paginate,
+    paginate_ranked,
+)
 from app.kit.refs import check_references, get_or_404
 from app.kit.schemas import MAX_ID
 from app.kit.text import escape_like
@@ -141,7 +149,9 @@ async def list_(
     session: AsyncSession, *, page: PageParams, filters: ReleaseFilters, sort: str
 ) -> tuple[list[PressReleaseRead], str | None, int | None]:
     dialect = dialect_of(session)
-    if sort != "relevance":
+    if sort == "relevance":
+        return await _list_ranked(session, page=page, filters=filters)
+    if filters.q is None:
         rows, next_cursor, total = await paginate(
             session,
             PressRelease,
@@ -151,9 +161,33 @@ async def list_(
             columns=COLUMNS,
         )
         return await reads(session, rows), next_cursor, total
+    # A word search walks the newest releases first (bounded work, see newest_matches).
+    order = SORTS[sort]
+    others = replace(filters, q=None).clauses(dialect)
+    after = [order.after(page.cursor)] if page.cursor else []
+    ids = await fulltext.newest_matches(
+        session, "press_release", filters.q, filters=[*others, *after], sort=order,
+        limit=page.limit + 1,
+    )  # fmt: skip
+    rows = []
+    if ids:
+        found = select(*COLUMNS).where(PressRelease.id.in_(ids)).order_by(*order.order_by())
+        rows = list((await session.execute(found)).all())
+    next_cursor = order.cursor_for(rows[page.limit - 1]) if len(rows) > page.limit else None
+    total = None
+    if page.count:
+        total = await count(session, PressRelease, filters.clauses(dialect))
+    return await reads(session, rows[: page.limit]), next_cursor, total
+
+
+async def _list_ranked(
+    session: AsyncSession, *, page: PageParams, filters: ReleaseFilters
+) -> tuple[list[PressReleaseRead], str | None, int | None]:
     if filters.q is None:
         raise Unprocessable(("query", "sort"), "sort=relevance needs q")
-    hits = fulltext.release_hits(dialect, filters.q).subquery()
+    dialect = dialect_of(session)
+    others = replace(filters, q=None).clauses(dialect)
+    hits = (await fulltext.ranked(session, "press_release", filters.q, filters=others)).subquery()
     rows, next_cursor, total = await paginate_ranked(
         session,
         PressRelease,

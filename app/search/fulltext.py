@@ -9,9 +9,12 @@ Both answer the same `hits(q)` question: which ids match and how well (higher is
 
 import html
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Float,
     Integer,
     Select,
@@ -23,7 +26,10 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.db import dialect_of
+from app.kit.pagination import Sort, date_key, id_key
 from app.kit.text import clean_text
 from app.press_releases.models import PressRelease
 from app.visits.models import Visit, release_visits
@@ -76,26 +82,52 @@ def fts5_query(q: str) -> str | None:
 
 
 def _pg_query(q: str) -> Any:
-    return func.cq_tsquery(clean_text(q))
+    """The query as a tsquery, computed once per statement (a scalar subquery: PostgreSQL
+    evaluates it before the scan instead of once per row, and can use it in an index scan)."""
+    return select(func.cq_tsquery(clean_text(q))).scalar_subquery()
 
 
-# Ranking looks at the most recent matches only: a word found in most of the archive would
-# otherwise have every one of its documents ranked on every request.
-CANDIDATES = 1000
+# Ranking (/search, sort=relevance) looks at the most recent matches only: a word found in
+# most of the archive would otherwise have every one of its documents ranked on every request.
+CANDIDATES = 100
+# PostgreSQL: how many of the newest rows a search walks (checking each row's words) before
+# it asks the word index for the rarer words instead. Frequent words end the walk early.
+WINDOW = 1000
 
 
-def _recency(kind: str) -> list[Any]:
+def _entity(kind: str) -> Any:
+    return PressRelease if kind == "press_release" else Visit
+
+
+def _vector(entity: Any) -> Any:
+    return literal_column(f"{entity.__tablename__}.search_vector")
+
+
+def recency(kind: str) -> Sort:
+    """Newest first: the order candidates for ranking are picked in."""
     if kind == "press_release":
-        return [PressRelease.published_on.desc().nulls_last(), PressRelease.id.desc()]
-    return [Visit.start_date.desc(), Visit.id.desc()]
+        return Sort(
+            "-published_on",
+            (
+                date_key(PressRelease.published_on, _no_read, descending=True, nullable=True),
+                id_key(PressRelease.id, descending=True),
+            ),
+        )
+    return Sort(
+        "-start_date",
+        (date_key(Visit.start_date, _no_read, descending=True), id_key(Visit.id, descending=True)),
+    )
+
+
+def _no_read(_: Any) -> None:  # pragma: no cover - recency sorts make no cursors
+    return None
 
 
 def _match(dialect: str, q: str, kind: str) -> Any:
     """The predicate `this row matches q` (SQLite: the FTS5 query, or None if q has no word)."""
-    entity: Any = PressRelease if kind == "press_release" else Visit
+    entity = _entity(kind)
     if dialect == "postgresql":
-        vector: Any = literal_column(f"{entity.__tablename__}.search_vector")
-        return vector.op("@@")(_pg_query(q))
+        return _vector(entity).op("@@")(_pg_query(q))
     fts = fts5_query(q)
     if fts is None:
         return false()
@@ -103,37 +135,95 @@ def _match(dialect: str, q: str, kind: str) -> Any:
     return entity.id.in_(select(table.c.rowid).where(table.c[table.name].match(fts)))
 
 
-def hits(dialect: str, q: str, kind: str) -> Select[Any]:
-    """(id, score) of the most recent matches of `q` (at most CANDIDATES), score in 0..1
-    with title words weighing more than body words."""
-    entity: Any = PressRelease if kind == "press_release" else Visit
-    if dialect == "postgresql":
-        vector: Any = literal_column(f"{entity.__tablename__}.search_vector")
-        # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
-        score: Any = func.ts_rank(vector, _pg_query(q), 32).cast(Float)
-        return (
-            select(entity.id.label("id"), score.label("score"))
-            .where(_match(dialect, q, kind))
-            .order_by(*_recency(kind))
-            .limit(CANDIDATES)
+async def newest_matches(
+    session: AsyncSession,
+    kind: str,
+    q: str,
+    *,
+    filters: Sequence[ColumnElement[bool]],
+    sort: Sort,
+    limit: int,
+) -> list[int]:
+    """Ids of the first `limit` rows in `sort` order that match `q` and `filters`.
+
+    On PostgreSQL the work is bounded whatever the words' frequency: first the newest
+    WINDOW rows (by the sort's index) are checked one by one, which finds a frequent word's
+    first matches at once; if they hold fewer than `limit` matches, the words are rare enough
+    for the GIN index to list every match cheaply, and those are sorted.
+    """
+    entity = _entity(kind)
+    if dialect_of(session) != "postgresql":
+        stmt = (
+            select(entity.id)
+            .where(_match("sqlite", q, kind), *filters)
+            .order_by(*sort.order_by())
+            .limit(limit)
         )
+        return list((await session.scalars(stmt)).all())
+    keys = [key.column.label(f"k{i}") for i, key in enumerate(sort.keys)]
+    query = _pg_query(q)
+    window = (
+        select(entity.id.label("id"), *keys, _vector(entity).label("vector"))
+        .where(*filters)
+        .order_by(*sort.order_by())
+        .limit(WINDOW)
+        .subquery("newest")
+    )
+    first = (
+        select(window.c.id)
+        .where(window.c.vector.op("@@")(query))
+        .order_by(*_order_on(sort, window))
+        .limit(limit)
+    )
+    ids = list((await session.scalars(first)).all())
+    if len(ids) >= limit:
+        return ids
+    # Rare words: MATERIALIZED keeps the planner from walking the sort's index instead.
+    matches = (
+        select(entity.id.label("id"), *keys)
+        .where(_vector(entity).op("@@")(query), *filters)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    rest = select(matches.c.id).order_by(*_order_on(sort, matches)).limit(limit)
+    return list((await session.scalars(rest)).all())
+
+
+def _order_on(sort: Sort, selectable: Any) -> list[Any]:
+    """The sort's ORDER BY, on the k0, k1, … columns of a subquery or CTE."""
+    return [replace(key, column=selectable.c[f"k{i}"]).order() for i, key in enumerate(sort.keys)]
+
+
+def hits(dialect: str, q: str, kind: str, candidates: Sequence[int]) -> Select[Any]:
+    """(id, score) of the `candidates` (ids from `newest_matches`), score in 0..1 with title
+    words weighing more than body words."""
+    entity = _entity(kind)
+    if dialect == "postgresql":
+        # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
+        score: Any = func.ts_rank(_vector(entity), _pg_query(q), 32).cast(Float)
+        return select(entity.id.label("id"), score.label("score")).where(entity.id.in_(candidates))
     table = releases_fts if kind == "press_release" else visits_fts
     fts = fts5_query(q)
     if fts is None:
         return select(entity.id.label("id"), literal_column("0.0").label("score")).where(false())
     bm25 = -func.bm25(literal_column(table.name), TITLE_WEIGHT, 1.0)
-    return (
-        select(table.c.rowid.label("id"), (bm25 / (bm25 + 1.0)).label("score"))
-        .join(entity, entity.id == table.c.rowid)
-        .where(table.c[table.name].match(fts))
-        .order_by(*_recency(kind))
-        .limit(CANDIDATES)
+    return select(table.c.rowid.label("id"), (bm25 / (bm25 + 1.0)).label("score")).where(
+        table.c[table.name].match(fts), table.c.rowid.in_(candidates)
     )
 
 
-def release_hits(dialect: str, q: str) -> Select[Any]:
-    """(id, score) of the releases matching `q` (see `hits`)."""
-    return hits(dialect, q, "press_release")
+async def ranked(
+    session: AsyncSession,
+    kind: str,
+    q: str,
+    *,
+    filters: Sequence[ColumnElement[bool]] = (),
+) -> Select[Any]:
+    """(id, score) of the CANDIDATES most recent matches of `q` that pass `filters`."""
+    candidates = await newest_matches(
+        session, kind, q, filters=filters, sort=recency(kind), limit=CANDIDATES
+    )
+    return hits(dialect_of(session), q, kind, candidates)
 
 
 def release_matches(dialect: str, q: str) -> Any:

@@ -39,7 +39,7 @@ class Hit:
 async def _texts(session: AsyncSession, kind: SearchType, q: str, top: int) -> list[Hit]:
     dialect = dialect_of(session)
     entity: Any = PressRelease if kind == SearchType.press_release else Visit
-    hits = fulltext.hits(dialect, q, kind.value).subquery()
+    hits = (await fulltext.ranked(session, kind.value, q)).subquery()
     rows = (
         await session.execute(
             select(entity.id, entity.title, hits.c.score)

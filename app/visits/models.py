@@ -1,11 +1,11 @@
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.kit.db import Base, Resource
-from app.kit.enums import DatePrecision, Side, Status, check_in
+from app.kit.enums import PUBLISHED, DatePrecision, Side, Status, check_in
 from app.kit.text import fold
 
 if TYPE_CHECKING:
@@ -38,6 +38,21 @@ class Visit(Resource, Base):
         Index("ix_visits_country_code", "country_code"),
         Index("ix_visits_city_key", "city_key"),
         Index("ix_visits_status", "status"),
+        Index(
+            "ix_visits_published",
+            "start_date",
+            "id",
+            postgresql_where=text(PUBLISHED),
+            sqlite_where=text(PUBLISHED),
+        ),
+        # Grouped counts for statistics as index-only scans.
+        Index(
+            "ix_visits_status_start_date",
+            "status",
+            "start_date",
+            "end_date",
+            "host_organization_id",
+        ),
     )
 
     title: Mapped[str] = mapped_column(String(500))
