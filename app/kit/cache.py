@@ -30,39 +30,64 @@ def _committed(session: Session) -> None:
 
 
 class ResultCache:
+    """Answers by key for `ttl` seconds (ttl 0: nothing is kept, but concurrent requests for
+    one key still share one computation)."""
+
     def __init__(self, ttl: float, size: int = 512) -> None:
         self.ttl = ttl
         self.size = size
         self._entries: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()
-        self._locks: dict[Hashable, asyncio.Lock] = {}
+        self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
 
-    def get(self, key: Hashable) -> Any | None:
+    def _lookup(self, key: Hashable) -> tuple[Any | None, Any | None]:
+        """(fresh value, stale value): an expired entry is still good to answer while it is
+        being recomputed, unless this process has written since (read your own writes)."""
         entry = self._entries.get(key)
         if entry is None:
-            return None
+            return None, None
         expires, generation, value = entry
-        if generation != _generation or expires < time.monotonic():
+        if generation != _generation:
             del self._entries[key]
-            return None
-        return value
+            return None, None
+        if expires < time.monotonic():
+            return None, value
+        return value, None
+
+    def get(self, key: Hashable) -> Any | None:
+        return self._lookup(key)[0]
 
     async def get_or_compute(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
-        """The cached answer, or a new one; concurrent misses on one key compute it once
-        (the others wait for that answer instead of all querying at the same time)."""
-        value = self.get(key)
-        if value is not None:
-            return value
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        """The cached answer, or a new one. Concurrent misses on one key compute it once: the
+        others wait for that answer, or get the expired one meanwhile if there is one."""
+        fresh, stale = self._lookup(key)
+        if fresh is not None:
+            return fresh
+        pending = self._inflight.get(key)
+        if pending is not None:
+            if stale is not None:
+                return stale
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this request was cancelled
+                return await self.get_or_compute(key, compute)  # the computing one was
+        pending = asyncio.get_running_loop().create_future()
+        self._inflight[key] = pending
         try:
-            async with lock:
-                value = self.get(key)
-                if value is None:
-                    value = await compute()
-                    self.put(key, value)
-                return value
+            value = await compute()
+        except asyncio.CancelledError:
+            pending.cancel()
+            raise
+        except Exception as error:
+            pending.set_exception(error)
+            pending.exception()  # retrieved: no "never retrieved" warning without waiters
+            raise
         finally:
-            if not lock.locked() and self._locks.get(key) is lock:
-                del self._locks[key]
+            del self._inflight[key]
+        pending.set_result(value)
+        self.put(key, value)
+        return value
 
     def put(self, key: Hashable, value: Any) -> None:
         if self.ttl <= 0:
