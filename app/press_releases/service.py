@@ -4,10 +4,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -15,6 +14,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from app.kit.db import dialect_of, utcnow
 from app.kit.enums import Status
 from app.kit.errors import NotFound, Unprocessable
+from app.kit.fastread import Prepared, in_ids
 from app.kit.pagination import (
     PageParams,
     Sort,
@@ -69,40 +69,42 @@ COLUMNS = tuple(
 )
 
 
-@cache
-def _statements() -> tuple[Select[Any], Select[Any]]:
-    """The hot path's two statements, built once (bound parameters vary per request)."""
-    by_id = select(*COLUMNS).where(PressRelease.id == bindparam("release_id"))
-    links = (
+BY_ID = Prepared(lambda: select(*COLUMNS).where(PressRelease.id == bindparam("release_id")))
+# The visible visits each release reports, in id order.
+VISIT_LINKS = Prepared(
+    lambda: (
         select(release_visits.c.press_release_id, Visit.id)
         .join(Visit, Visit.id == release_visits.c.visit_id)
-        .where(release_visits.c.press_release_id.in_(bindparam("ids", expanding=True)))
+        .where(in_ids(release_visits.c.press_release_id, "ids"))
         .order_by(Visit.id)
     )
-    return by_id, links
+)
+NAMES = tuple(column.key for column in COLUMNS)
 
 
-async def reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[PressReleaseRead]:
+async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[PressReleaseRead]:
     """Representations of release rows, with their (visible) visit ids: one more query."""
-    ids = [row.id for row in rows]
+    ids = [row[0] for row in rows]
     visit_ids: dict[int, list[int]] = defaultdict(list)
     if ids:
-        for release_id, visit_id in await session.execute(_statements()[1], {"ids": ids}):
+        for release_id, visit_id in await VISIT_LINKS.rows(session, ids=ids):
             visit_ids[release_id].append(visit_id)
     return [
-        PressReleaseRead.model_validate({**row._mapping, "visit_ids": visit_ids[row.id]})
+        PressReleaseRead.model_validate(
+            {**dict(zip(NAMES, row, strict=True)), "visit_ids": visit_ids[row[0]]}
+        )
         for row in rows
     ]
 
 
 async def get_read(session: AsyncSession, *, release_id: int) -> PressReleaseRead:
     """The representation of one release, or 404 (drafts are invisible to anonymous readers)."""
-    row = None
+    rows = []
     if 1 <= release_id <= MAX_ID:
-        row = (await session.execute(_statements()[0], {"release_id": release_id})).first()
-    if row is None:
+        rows = await BY_ID.rows(session, release_id=release_id)
+    if not rows:
         raise NotFound(f"No press release {release_id}.")
-    return (await reads(session, [row]))[0]
+    return (await reads(session, rows))[0]
 
 
 @dataclass(frozen=True)

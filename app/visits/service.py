@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -16,9 +16,11 @@ from app.delegations.models import Delegation, DelegationMember
 from app.delegations.schemas import DelegationRead
 from app.kit.db import dialect_of, replace_children, utcnow
 from app.kit.enums import DatePrecision
-from app.kit.errors import Unprocessable
+from app.kit.errors import NotFound, Unprocessable
+from app.kit.fastread import Prepared, in_ids
 from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate
-from app.kit.refs import check_references, get_or_404, get_row_or_404
+from app.kit.refs import check_references, get_or_404
+from app.kit.schemas import MAX_ID
 from app.kit.text import fold
 from app.officials.models import Official
 from app.organizations.models import Organization
@@ -73,74 +75,78 @@ def _grouped(rows: Any) -> dict[int, list[Any]]:
     return out
 
 
-async def reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[VisitRead]:
+BY_ID = Prepared(lambda: select(*COLUMNS).where(Visit.id == bindparam("visit_id")))
+# What a page of visits embeds: one statement each, whatever the number of visits.
+TOPICS = Prepared(
+    lambda: (
+        select(VisitTopic.visit_id, VisitTopic.topic)
+        .where(in_ids(VisitTopic.visit_id, "ids"))
+        .order_by(VisitTopic.topic)
+    )
+)
+PARTICIPANTS = Prepared(
+    lambda: (
+        select(Participant.visit_id, Participant.official_id, Participant.side, Participant.role)
+        .where(in_ids(Participant.visit_id, "ids"))
+        .order_by(Participant.id)
+    )
+)
+DELEGATIONS = Prepared(
+    lambda: (
+        select(Delegation.visit_id, *DELEGATION_COLUMNS)
+        .where(in_ids(Delegation.visit_id, "ids"))
+        .order_by(Delegation.id)
+    )
+)
+MEMBERS = Prepared(
+    lambda: (
+        select(DelegationMember.delegation_id, DelegationMember.official_id, DelegationMember.role)
+        .where(in_ids(DelegationMember.delegation_id, "ids"))
+        .order_by(DelegationMember.id)
+    )
+)
+RELEASES = Prepared(
+    lambda: (
+        select(release_visits.c.visit_id, PressRelease.id)
+        .join(PressRelease, PressRelease.id == release_visits.c.press_release_id)
+        .where(in_ids(release_visits.c.visit_id, "ids"))
+        .order_by(PressRelease.id)
+    )
+)
+NAMES = tuple(column.key for column in COLUMNS)
+DELEGATION_NAMES = tuple(column.key for column in DELEGATION_COLUMNS)
+
+
+async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[VisitRead]:
     """Representations of visit rows with everything they embed: five more queries, whatever
-    the number of rows (the same ones the ORM's selectin loading would run)."""
-    ids = [row.id for row in rows]
+    the number of rows."""
+    ids = [row[0] for row in rows]
     if not ids:
         return []
-    topics = _grouped(
-        await session.execute(
-            select(VisitTopic.visit_id, VisitTopic.topic)
-            .where(VisitTopic.visit_id.in_(ids))
-            .order_by(VisitTopic.topic)
-        )
-    )
-    participants = _grouped(
-        await session.execute(
-            select(
-                Participant.visit_id, Participant.official_id, Participant.side, Participant.role
-            )
-            .where(Participant.visit_id.in_(ids))
-            .order_by(Participant.id)
-        )
-    )
-    delegation_rows = (
-        await session.execute(
-            select(Delegation.visit_id, *DELEGATION_COLUMNS)
-            .where(Delegation.visit_id.in_(ids))
-            .order_by(Delegation.id)
-        )
-    ).all()
+    topics = _grouped(await TOPICS.rows(session, ids=ids))
+    participants = _grouped(await PARTICIPANTS.rows(session, ids=ids))
+    delegation_rows = await DELEGATIONS.rows(session, ids=ids)
     members = _grouped(
-        await session.execute(
-            select(
-                DelegationMember.delegation_id, DelegationMember.official_id, DelegationMember.role
-            )
-            .where(DelegationMember.delegation_id.in_([d.id for d in delegation_rows]))
-            .order_by(DelegationMember.id)
-        )
-        if delegation_rows
-        else ()
+        await MEMBERS.rows(session, ids=[d[1] for d in delegation_rows]) if delegation_rows else ()
     )
-    delegations: dict[int, list[DelegationRead]] = defaultdict(list)
-    for d in delegation_rows:
-        delegations[d.visit_id].append(
-            DelegationRead.model_validate(
-                {
-                    **d._mapping,
-                    "members": [{"official_id": m[1], "role": m[2]} for m in members[d.id]],
-                }
-            )
-        )
-    releases = _grouped(
-        await session.execute(
-            select(release_visits.c.visit_id, PressRelease.id)
-            .join(PressRelease, PressRelease.id == release_visits.c.press_release_id)
-            .where(release_visits.c.visit_id.in_(ids))
-            .order_by(PressRelease.id)
-        )
-    )
+    delegations: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for visit_id, *fields in delegation_rows:
+        delegation = dict(zip(DELEGATION_NAMES, fields, strict=True))
+        delegation["members"] = [
+            {"official_id": m[1], "role": m[2]} for m in members[delegation["id"]]
+        ]
+        delegations[visit_id].append(delegation)
+    releases = _grouped(await RELEASES.rows(session, ids=ids))
     return [
         VisitRead.model_validate(
             {
-                **row._mapping,
-                "topics": [t[1] for t in topics[row.id]],
+                **dict(zip(NAMES, row, strict=True)),
+                "topics": [t[1] for t in topics[row[0]]],
                 "participants": [
-                    {"official_id": p[1], "side": p[2], "role": p[3]} for p in participants[row.id]
+                    {"official_id": p[1], "side": p[2], "role": p[3]} for p in participants[row[0]]
                 ],
-                "delegations": delegations[row.id],
-                "press_release_ids": [r[1] for r in releases[row.id]],
+                "delegations": delegations[row[0]],
+                "press_release_ids": [r[1] for r in releases[row[0]]],
             }
         )
         for row in rows
@@ -149,8 +155,10 @@ async def reads(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[VisitRe
 
 async def get_read(session: AsyncSession, *, visit_id: int) -> VisitRead:
     """The representation of one visit, or 404 (drafts are invisible to anonymous readers)."""
-    row = await get_row_or_404(session, Visit, COLUMNS, visit_id)
-    return (await reads(session, [row]))[0]
+    rows = await BY_ID.rows(session, visit_id=visit_id) if 1 <= visit_id <= MAX_ID else []
+    if not rows:
+        raise NotFound(f"No visit {visit_id}.")
+    return (await reads(session, rows))[0]
 
 
 @dataclass(frozen=True)
