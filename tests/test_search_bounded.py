@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from app.search import fulltext
+from app.search.frequency import Frequencies, estimate
 from tests import factories
 
 Headers = dict[str, str]
@@ -62,6 +63,7 @@ async def test_walks_find_the_same_releases_whatever_the_window(
 ) -> None:
     expected = await _releases(client, editor_headers)
     monkeypatch.setattr(fulltext, "WINDOW", window)
+    monkeypatch.setattr(fulltext, "WINDOW_PER_ROW", 0)
     for word, ids in expected.items():
         for limit in (1, 2, 5):
             assert await _walk(client, word, limit, "-published_on") == ids, (word, limit)
@@ -78,6 +80,7 @@ async def test_relevance_ranks_the_same_candidates_whatever_the_window(
 ) -> None:
     expected = await _releases(client, editor_headers)
     monkeypatch.setattr(fulltext, "WINDOW", window)
+    monkeypatch.setattr(fulltext, "WINDOW_PER_ROW", 0)
     monkeypatch.setattr(fulltext, "CANDIDATES", 4)
     # Ranking looks at the CANDIDATES newest matches only.
     found = await _walk(client, "harbour", 3, "relevance")
@@ -87,3 +90,33 @@ async def test_relevance_ranks_the_same_candidates_whatever_the_window(
     )
     assert response.status_code == 200
     assert sorted(hit["id"] for hit in response.json()["items"]) == sorted(expected["lighthouse"])
+
+
+def test_frequency_estimates_follow_the_query_structure() -> None:
+    known = Frequencies({"cooper": 0.4, "defens": 0.1, "it's": 0.2}, unlisted=0.05, loaded=0.0)
+    assert estimate("'cooper'", known) == 0.4
+    assert estimate("'frigat'", known) == 0.05  # not listed: at most the smallest listed
+    assert estimate("'cooper' & 'defens'", known) == 0.1  # both: the rarer
+    assert estimate("'cooper' <-> 'defens'", known) == 0.1
+    assert estimate("'defens' | 'frigat'", known) == pytest.approx(0.15)  # either: the sum
+    assert estimate("( 'cooper' & 'defens' ) | 'frigat'", known) == pytest.approx(0.15)
+    assert estimate("'defens' & !'cooper'", known) == 0.1  # a NOT narrows nothing
+    assert estimate("'it''s':*", known) == 0.2
+    assert estimate("", known) == 0.0
+
+
+async def test_statistics_choose_the_walk_or_the_index(
+    client: httpx.AsyncClient, editor_headers: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the statistics claim (right or wrong), the answers are the same."""
+    expected = await _releases(client, editor_headers)
+    monkeypatch.setattr(fulltext, "WINDOW", 2)
+    monkeypatch.setattr(fulltext, "WINDOW_PER_ROW", 0)
+    for claimed in (None, 0.0, 1.0):
+
+        async def claim(*_: object) -> float | None:
+            return claimed  # noqa: B023
+
+        monkeypatch.setattr(fulltext, "share", claim)
+        for word, ids in expected.items():
+            assert await _walk(client, word, 2, "-published_on") == ids, (claimed, word)

@@ -19,6 +19,9 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
+    bindparam,
+    cast,
     column,
     false,
     func,
@@ -26,12 +29,14 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.db import dialect_of
 from app.kit.pagination import Sort, date_key, id_key
 from app.kit.text import clean_text
 from app.press_releases.models import PressRelease
+from app.search.frequency import share
 from app.visits.models import Visit, release_visits
 
 # Markers that cannot occur in stored text (NUL-free, control characters are not words):
@@ -90,9 +95,11 @@ def _pg_query(q: str) -> Any:
 # Ranking (/search, sort=relevance) looks at the most recent matches only: a word found in
 # most of the archive would otherwise have every one of its documents ranked on every request.
 CANDIDATES = 100
-# PostgreSQL: how many of the newest rows a search walks (checking each row's words) before
-# it asks the word index for the rarer words instead. Frequent words end the walk early.
+# PostgreSQL: how many of the newest rows a search for frequent words walks (checking each
+# row's words; they end the walk early) before it asks the word index instead: at least
+# WINDOW, and WINDOW_PER_ROW rows per row wanted.
 WINDOW = 1000
+WINDOW_PER_ROW = 30
 
 
 def _entity(kind: str) -> Any:
@@ -146,10 +153,11 @@ async def newest_matches(
 ) -> list[int]:
     """Ids of the first `limit` rows in `sort` order that match `q` and `filters`.
 
-    On PostgreSQL the work is bounded whatever the words' frequency: first the newest
-    WINDOW rows (by the sort's index) are checked one by one, which finds a frequent word's
-    first matches at once; if they hold fewer than `limit` matches, the words are rare enough
-    for the GIN index to list every match cheaply, and those are sorted.
+    On PostgreSQL the work is bounded whatever the words' frequency. Words that the table's
+    statistics say are frequent are looked for among the newest rows (walking the sort's
+    index, at most a window of them), where their first matches are; rarer words, and
+    frequent ones the window did not hold enough of, are looked up in the GIN index, which
+    lists few enough matches to sort.
     """
     entity = _entity(kind)
     if dialect_of(session) != "postgresql":
@@ -160,25 +168,35 @@ async def newest_matches(
             .limit(limit)
         )
         return list((await session.scalars(stmt)).all())
+    # The query once, as text: the statements below take it as is, and its words' frequency
+    # decides how to look (an empty query has no searchable word and matches nothing).
+    text_query = await session.scalar(select(func.cq_tsquery(clean_text(q)).cast(Text)))
+    if not text_query:
+        return []
+    query = cast(bindparam("tsquery", text_query, type_=Text), TSQUERY)
     keys = [key.column.label(f"k{i}") for i, key in enumerate(sort.keys)]
-    query = _pg_query(q)
-    window = (
-        select(entity.id.label("id"), *keys, _vector(entity).label("vector"))
-        .where(*filters)
-        .order_by(*sort.order_by())
-        .limit(WINDOW)
-        .subquery("newest")
-    )
-    first = (
-        select(window.c.id)
-        .where(window.c.vector.op("@@")(query))
-        .order_by(*_order_on(sort, window))
-        .limit(limit)
-    )
-    ids = list((await session.scalars(first)).all())
-    if len(ids) >= limit:
-        return ids
-    # Rare words: MATERIALIZED keeps the planner from walking the sort's index instead.
+    window_size = max(WINDOW, WINDOW_PER_ROW * limit)
+    frequency = await share(session, entity.__tablename__, text_query)
+    if frequency is None or frequency * window_size >= 2 * limit:
+        # Frequent words: their first matches are among the newest rows.
+        window = (
+            select(entity.id.label("id"), *keys, _vector(entity).label("vector"))
+            .where(*filters)
+            .order_by(*sort.order_by())
+            .limit(window_size)
+            .subquery("newest")
+        )
+        first = (
+            select(window.c.id)
+            .where(window.c.vector.op("@@")(query))
+            .order_by(*_order_on(sort, window))
+            .limit(limit)
+        )
+        ids = list((await session.scalars(first)).all())
+        if len(ids) >= limit:
+            return ids
+    # Rarer words: the GIN index lists every match, and they are few enough to sort.
+    # MATERIALIZED keeps the planner from walking the sort's index instead.
     matches = (
         select(entity.id.label("id"), *keys)
         .where(_vector(entity).op("@@")(query), *filters)

@@ -1,0 +1,105 @@
+"""How often a PostgreSQL text query's words occur, from the statistics ANALYZE keeps.
+
+`ANALYZE` records the most common lexemes of a tsvector column with the share of rows holding
+each (`pg_stats.most_common_elems`), and the smallest share listed: a lexeme not listed is
+rarer than that. From these, `share` estimates the part of the rows a tsquery matches (AND:
+the rarest side; OR: the sum; NOT and phrases: as loose as their words), which is all a search
+needs to choose between walking the newest rows and asking the word index.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+REFRESH_SECONDS = 300.0
+
+_TOKEN = re.compile(r"'((?:[^']|'')*)'(?::[*A-D]+)?|<\d*-?>|[&|!()]")
+
+
+@dataclass(frozen=True)
+class Frequencies:
+    shares: dict[str, float]
+    unlisted: float  # at most this share for a lexeme the statistics do not list
+    loaded: float
+
+
+_cache: dict[str, Frequencies] = {}
+
+
+async def _load(session: AsyncSession, table: str) -> Frequencies | None:
+    row = (
+        await session.execute(
+            text(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = :table "
+                "AND attname = 'search_vector'"
+            ),
+            {"table": table},
+        )
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    lexemes, freqs = row
+    # The frequencies list ends with the minimum and maximum of those before them.
+    return Frequencies(
+        dict(zip(lexemes, freqs, strict=False)), float(freqs[len(lexemes)]), time.monotonic()
+    )
+
+
+async def share(session: AsyncSession, table: str, tsquery: str) -> float | None:
+    """The estimated share of `table`'s rows that `tsquery` (its text form) matches, or None
+    when the table has no statistics yet."""
+    found = _cache.get(table)
+    if found is None or time.monotonic() - found.loaded > REFRESH_SECONDS:
+        loaded = await _load(session, table)
+        if loaded is None:
+            return None
+        _cache[table] = found = loaded
+    return estimate(tsquery, found)
+
+
+def estimate(tsquery: str, frequencies: Frequencies) -> float:
+    tokens = [
+        match.group(1).replace("''", "'") if match.group(1) is not None else match.group(0)
+        for match in _TOKEN.finditer(tsquery)
+    ]
+    position = 0
+
+    def peek() -> str | None:
+        return tokens[position] if position < len(tokens) else None
+
+    def either() -> float:  # a | b
+        nonlocal position
+        value = both()
+        while peek() == "|":
+            position += 1
+            value = min(1.0, value + both())
+        return value
+
+    def both() -> float:  # a & b, a <-> b
+        nonlocal position
+        value = single()
+        while (token := peek()) is not None and (token == "&" or token.startswith("<")):
+            position += 1
+            value = min(value, single())
+        return value
+
+    def single() -> float:
+        nonlocal position
+        token = peek()
+        position += 1
+        if token == "!":
+            single()
+            return 1.0
+        if token == "(":
+            value = either()
+            position += 1  # ")"
+            return value
+        if token is None:
+            return 0.0
+        return frequencies.shares.get(token, frequencies.unlisted)
+
+    return either() if tokens else 0.0
