@@ -54,6 +54,10 @@ async def _walk(client: httpx.AsyncClient, q: str, limit: int, sort: str) -> lis
     raise AssertionError("the walk did not end")
 
 
+async def _no_statistics(*_: object) -> None:
+    return None
+
+
 @pytest.mark.parametrize("window", [1, 3, 1000])
 async def test_walks_find_the_same_releases_whatever_the_window(
     client: httpx.AsyncClient,
@@ -63,7 +67,7 @@ async def test_walks_find_the_same_releases_whatever_the_window(
 ) -> None:
     expected = await _releases(client, editor_headers)
     monkeypatch.setattr(fulltext, "WINDOW", window)
-    monkeypatch.setattr(fulltext, "WINDOW_PER_ROW", 0)
+    monkeypatch.setattr(fulltext, "statistics", _no_statistics)  # always walk first
     for word, ids in expected.items():
         for limit in (1, 2, 5):
             assert await _walk(client, word, limit, "-published_on") == ids, (word, limit)
@@ -80,7 +84,7 @@ async def test_relevance_ranks_the_same_candidates_whatever_the_window(
 ) -> None:
     expected = await _releases(client, editor_headers)
     monkeypatch.setattr(fulltext, "WINDOW", window)
-    monkeypatch.setattr(fulltext, "WINDOW_PER_ROW", 0)
+    monkeypatch.setattr(fulltext, "statistics", _no_statistics)
     monkeypatch.setattr(fulltext, "CANDIDATES", 4)
     # Ranking looks at the CANDIDATES newest matches only.
     found = await _walk(client, "harbour", 3, "relevance")
@@ -93,7 +97,9 @@ async def test_relevance_ranks_the_same_candidates_whatever_the_window(
 
 
 def test_frequency_estimates_follow_the_query_structure() -> None:
-    known = Frequencies({"cooper": 0.4, "defens": 0.1, "it's": 0.2}, unlisted=0.05, loaded=0.0)
+    known = Frequencies(
+        {"cooper": 0.4, "defens": 0.1, "it's": 0.2}, unlisted=0.05, rows=100, loaded=0.0
+    )
     assert estimate("'cooper'", known) == 0.4
     assert estimate("'frigat'", known) == 0.05  # not listed: at most the smallest listed
     assert estimate("'cooper' & 'defens'", known) == 0.1  # both: the rarer
@@ -111,12 +117,12 @@ async def test_statistics_choose_the_walk_or_the_index(
     """Whatever the statistics claim (right or wrong), the answers are the same."""
     expected = await _releases(client, editor_headers)
     monkeypatch.setattr(fulltext, "WINDOW", 2)
-    monkeypatch.setattr(fulltext, "WINDOW_PER_ROW", 0)
     for claimed in (None, 0.0, 1.0):
+        stats = None if claimed is None else Frequencies({}, claimed, rows=20, loaded=0.0)
 
-        async def claim(*_: object) -> float | None:
-            return claimed  # noqa: B023
+        async def claim(*_: object) -> Frequencies | None:
+            return stats  # noqa: B023
 
-        monkeypatch.setattr(fulltext, "share", claim)
+        monkeypatch.setattr(fulltext, "statistics", claim)
         for word, ids in expected.items():
             assert await _walk(client, word, 2, "-published_on") == ids, (claimed, word)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.sqltypes import NumericCommon
 
 from app.kit.errors import ServiceUnavailable
 from app.visibility import can_see_drafts, visible
@@ -53,6 +54,17 @@ def in_ids(column: Any, name: str) -> ColumnElement[bool]:
     return _in_ids(column, bindparam(name, type_=ARRAY(Integer)))
 
 
+def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What turns the driver's value into the column type's Python value (None: as is).
+    Numbers need none from either driver; some number types only know what to do when told
+    the driver's type code, which is not known here."""
+    impl = type_.dialect_impl(dialect)
+    if isinstance(impl, NumericCommon) or isinstance(type_, NumericCommon):
+        return None
+    processor: Callable[[Any], Any] | None = impl.result_processor(dialect, None)
+    return processor
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -77,10 +89,7 @@ class Prepared:
         stmt: Select[Any] = visible(self._build(), drafts=drafts)
         compiled = stmt.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
-        processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in stmt.selected_columns
-        )
+        processors = tuple(_processor(column.type, dialect) for column in stmt.selected_columns)
         lists = frozenset(
             name for name, param in compiled.binds.items() if isinstance(param.type, ARRAY)
         )

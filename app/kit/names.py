@@ -6,7 +6,18 @@ PostgreSQL uses pg_trgm (`<<%`, GIN-indexed); SQLite calls the Python twin of
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, func, literal, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.functions import GenericFunction
@@ -54,8 +65,20 @@ class NameQuery:
     """A user's name query in the forms it is matched on."""
 
     def __init__(self, q: str) -> None:
-        self.key = fold(q)
-        self.skeleton = skeleton(q)
+        self.key: Any = fold(q)
+        self.skeleton: Any = skeleton(q)
+
+    @classmethod
+    def parameters(cls) -> "NameQuery":
+        """A query whose key and skeleton are the bind parameters `name_key` and
+        `name_skeleton`, for statements compiled once (app.kit.fastread)."""
+        query = cls("")
+        query.key = bindparam("name_key", type_=String)
+        query.skeleton = bindparam("name_skeleton", type_=String)
+        return query
+
+    def _skeleton(self) -> Any:
+        return literal(self.skeleton) if isinstance(self.skeleton, str) else self.skeleton
 
     @property
     def searchable(self) -> bool:
@@ -64,7 +87,7 @@ class NameQuery:
     def matches(self, key: Any, skel: Any, *others: Any) -> ColumnElement[bool]:
         """Exact (folded) match on `key` or any of `others`, or similar words in `skel`."""
         exact = [column == self.key for column in (key, *others)]
-        return or_(*exact, similar_words(literal(self.skeleton), skel))
+        return or_(*exact, similar_words(self._skeleton(), skel))
 
     def matching(
         self, id_column: Any, own: tuple[Any, ...], alias_owner: Any, alias: tuple[Any, ...]
@@ -87,5 +110,5 @@ class NameQuery:
         exact = or_(*[column == self.key for column in (key, *others)])
         return case(
             (exact, literal(EXACT)),
-            else_=func.strict_word_similarity(literal(self.skeleton), skel),
+            else_=func.strict_word_similarity(self._skeleton(), skel),
         )

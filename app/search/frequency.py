@@ -22,7 +22,8 @@ _TOKEN = re.compile(r"'((?:[^']|'')*)'(?::[*A-D]+)?|<\d*-?>|[&|!()]")
 @dataclass(frozen=True)
 class Frequencies:
     shares: dict[str, float]
-    unlisted: float  # at most this share for a lexeme the statistics do not list
+    unlisted: float  # the share assumed for a lexeme the statistics do not list
+    rows: float  # how many rows the table had when analyzed
     loaded: float
 
 
@@ -33,32 +34,38 @@ async def _load(session: AsyncSession, table: str) -> Frequencies | None:
     row = (
         await session.execute(
             text(
-                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                "WHERE schemaname = current_schema() AND tablename = :table "
-                "AND attname = 'search_vector'"
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                "c.reltuples FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+                "AND c.relnamespace = to_regnamespace(s.schemaname) "
+                "WHERE s.schemaname = current_schema() AND s.tablename = :table "
+                "AND s.attname = 'search_vector'"
             ),
             {"table": table},
         )
     ).first()
     if row is None or row[0] is None or row[1] is None:
         return None
-    lexemes, freqs = row
-    # The frequencies list ends with the minimum and maximum of those before them.
+    lexemes, freqs, rows = row
+    # The frequencies list ends with the minimum and maximum of those before them. A lexeme
+    # not listed is rarer than the rarest listed: taken as half of it, as PostgreSQL does.
     return Frequencies(
-        dict(zip(lexemes, freqs, strict=False)), float(freqs[len(lexemes)]), time.monotonic()
+        dict(zip(lexemes, freqs, strict=False)),
+        float(freqs[len(lexemes)]) / 2,
+        max(float(rows), 1.0),
+        time.monotonic(),
     )
 
 
-async def share(session: AsyncSession, table: str, tsquery: str) -> float | None:
-    """The estimated share of `table`'s rows that `tsquery` (its text form) matches, or None
-    when the table has no statistics yet."""
+async def statistics(session: AsyncSession, table: str) -> Frequencies | None:
+    """The lexeme frequencies of `table`'s search vectors (None before its first ANALYZE),
+    read again every REFRESH_SECONDS."""
     found = _cache.get(table)
     if found is None or time.monotonic() - found.loaded > REFRESH_SECONDS:
         loaded = await _load(session, table)
         if loaded is None:
             return None
         _cache[table] = found = loaded
-    return estimate(tsquery, found)
+    return found
 
 
 def estimate(tsquery: str, frequencies: Frequencies) -> float:

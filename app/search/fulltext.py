@@ -8,6 +8,7 @@ Both answer the same `hits(q)` question: which ids match and how well (higher is
 """
 
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -33,10 +34,11 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.db import dialect_of
+from app.kit.fastread import Prepared, in_ids
 from app.kit.pagination import Sort, date_key, id_key
 from app.kit.text import clean_text
 from app.press_releases.models import PressRelease
-from app.search.frequency import share
+from app.search.frequency import estimate, statistics
 from app.visits.models import Visit, release_visits
 
 # Markers that cannot occur in stored text (NUL-free, control characters are not words):
@@ -95,11 +97,14 @@ def _pg_query(q: str) -> Any:
 # Ranking (/search, sort=relevance) looks at the most recent matches only: a word found in
 # most of the archive would otherwise have every one of its documents ranked on every request.
 CANDIDATES = 100
-# PostgreSQL: how many of the newest rows a search for frequent words walks (checking each
-# row's words; they end the walk early) before it asks the word index instead: at least
-# WINDOW, and WINDOW_PER_ROW rows per row wanted.
+# PostgreSQL: a search walks the newest rows checking each one's words when its words are
+# frequent (the walk ends early), and asks the GIN index when they are rare (few matches to
+# sort). Checking a row costs about WALK_COST times what sorting one index match does, so
+# walking pays for a share of matching rows f when limit / f * WALK_COST < f * rows, i.e.
+# f > sqrt(WALK_COST * limit / rows). A walk stops after the rows that should have held
+# three times the matches wanted (at least WINDOW rows), then asks the index after all.
+WALK_COST = 7.0
 WINDOW = 1000
-WINDOW_PER_ROW = 30
 
 
 def _entity(kind: str) -> Any:
@@ -142,6 +147,65 @@ def _match(dialect: str, q: str, kind: str) -> Any:
     return entity.id.in_(select(table.c.rowid).where(table.c[table.name].match(fts)))
 
 
+async def pg_tsquery(session: AsyncSession, q: str) -> str:
+    """The text of `cq_tsquery(q)`, computed once per search and passed to each statement
+    ("" when q has no searchable word: it matches nothing)."""
+    rows = await _TSQUERY.rows(session, q=clean_text(q))
+    return str(rows[0][0] or "")
+
+
+_TSQUERY = Prepared(lambda: select(func.cq_tsquery(bindparam("q", type_=Text)).cast(Text)))
+
+
+def _tsquery_param() -> Any:
+    return cast(bindparam("tsquery", type_=Text), TSQUERY)
+
+
+def _walk(kind: str, sort: Sort, filters: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """The newest `window` rows passing `filters`, then the first `limit` that match."""
+    entity = _entity(kind)
+    keys = [key.column.label(f"k{i}") for i, key in enumerate(sort.keys)]
+    window = (
+        select(entity.id.label("id"), *keys, _vector(entity).label("vector"))
+        .where(*filters)
+        .order_by(*sort.order_by())
+        .limit(bindparam("window"))
+        .subquery("newest")
+    )
+    return (
+        select(window.c.id)
+        .where(window.c.vector.op("@@")(_tsquery_param()))
+        .order_by(*_order_on(sort, window))
+        .limit(bindparam("limit"))
+    )
+
+
+def _lookup(kind: str, sort: Sort, filters: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """Every match the GIN index lists, sorted, the first `limit`. (MATERIALIZED keeps the
+    planner from walking the sort's index instead.)"""
+    entity = _entity(kind)
+    keys = [key.column.label(f"k{i}") for i, key in enumerate(sort.keys)]
+    matches = (
+        select(entity.id.label("id"), *keys)
+        .where(_vector(entity).op("@@")(_tsquery_param()), *filters)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(matches.c.id).order_by(*_order_on(sort, matches)).limit(bindparam("limit"))
+
+
+_PREPARED: dict[tuple[str, str, str], Prepared] = {}
+
+
+def _prepared(way: str, kind: str, sort: Sort) -> Prepared:
+    """The walk or lookup statement of a search with no filter but visibility."""
+    key = (way, kind, sort.name)
+    if key not in _PREPARED:
+        build = _walk if way == "walk" else _lookup
+        _PREPARED[key] = Prepared(lambda: build(kind, sort, ()))
+    return _PREPARED[key]
+
+
 async def newest_matches(
     session: AsyncSession,
     kind: str,
@@ -150,6 +214,7 @@ async def newest_matches(
     filters: Sequence[ColumnElement[bool]],
     sort: Sort,
     limit: int,
+    tsquery: str | None = None,
 ) -> list[int]:
     """Ids of the first `limit` rows in `sort` order that match `q` and `filters`.
 
@@ -157,7 +222,7 @@ async def newest_matches(
     statistics say are frequent are looked for among the newest rows (walking the sort's
     index, at most a window of them), where their first matches are; rarer words, and
     frequent ones the window did not hold enough of, are looked up in the GIN index, which
-    lists few enough matches to sort.
+    lists few enough matches to sort. `tsquery`: `pg_tsquery(q)` if the caller has it.
     """
     entity = _entity(kind)
     if dialect_of(session) != "postgresql":
@@ -168,43 +233,27 @@ async def newest_matches(
             .limit(limit)
         )
         return list((await session.scalars(stmt)).all())
-    # The query once, as text: the statements below take it as is, and its words' frequency
-    # decides how to look (an empty query has no searchable word and matches nothing).
-    text_query = await session.scalar(select(func.cq_tsquery(clean_text(q)).cast(Text)))
-    if not text_query:
+    if tsquery is None:
+        tsquery = await pg_tsquery(session, q)
+    if not tsquery:
         return []
-    query = cast(bindparam("tsquery", text_query, type_=Text), TSQUERY)
-    keys = [key.column.label(f"k{i}") for i, key in enumerate(sort.keys)]
-    window_size = max(WINDOW, WINDOW_PER_ROW * limit)
-    frequency = await share(session, entity.__tablename__, text_query)
-    if frequency is None or frequency * window_size >= 2 * limit:
+    stats = await statistics(session, entity.__tablename__)
+    threshold = math.sqrt(WALK_COST * limit / stats.rows) if stats else 0.0
+    window = max(WINDOW, math.ceil(3 * limit / threshold)) if threshold else WINDOW
+    params = {"tsquery": tsquery, "window": window, "limit": limit}
+
+    async def run(way: str) -> list[int]:
+        if not filters:  # the common case: statements compiled once
+            return [row[0] for row in await _prepared(way, kind, sort).rows(session, **params)]
+        build = _walk if way == "walk" else _lookup
+        return list((await session.scalars(build(kind, sort, filters), params)).all())
+
+    if stats is None or estimate(tsquery, stats) >= threshold:
         # Frequent words: their first matches are among the newest rows.
-        window = (
-            select(entity.id.label("id"), *keys, _vector(entity).label("vector"))
-            .where(*filters)
-            .order_by(*sort.order_by())
-            .limit(window_size)
-            .subquery("newest")
-        )
-        first = (
-            select(window.c.id)
-            .where(window.c.vector.op("@@")(query))
-            .order_by(*_order_on(sort, window))
-            .limit(limit)
-        )
-        ids = list((await session.scalars(first)).all())
+        ids = await run("walk")
         if len(ids) >= limit:
             return ids
-    # Rarer words: the GIN index lists every match, and they are few enough to sort.
-    # MATERIALIZED keeps the planner from walking the sort's index instead.
-    matches = (
-        select(entity.id.label("id"), *keys)
-        .where(_vector(entity).op("@@")(query), *filters)
-        .cte("matches")
-        .prefix_with("MATERIALIZED")
-    )
-    rest = select(matches.c.id).order_by(*_order_on(sort, matches)).limit(limit)
-    return list((await session.scalars(rest)).all())
+    return await run("lookup")
 
 
 def _order_on(sort: Sort, selectable: Any) -> list[Any]:
@@ -244,6 +293,89 @@ async def ranked(
     return hits(dialect_of(session), q, kind, candidates)
 
 
+def _pg_score(entity: Any) -> Any:
+    # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
+    return func.ts_rank(_vector(entity), _tsquery_param(), 32).cast(Float)
+
+
+def _pg_headline(kind: str) -> Any:
+    options = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, MaxFragments=2"
+    if kind == "press_release":
+        config: Any = func.cq_regconfig(PressRelease.language)
+        text = func.concat_ws(" — ", PressRelease.title, PressRelease.body)
+    else:
+        config = literal_column("'cq_simple'::regconfig")
+        text = func.concat_ws(" — ", Visit.title, Visit.summary)
+    # ts_headline drops what looks like HTML tags; keep angle brackets out of its sight.
+    hidden = func.translate(text, "<>", HIDDEN_BRACKETS)
+    return func.ts_headline(config, hidden, _tsquery_param(), options)
+
+
+def _pg_top(kind: str) -> Prepared:
+    entity = _entity(kind)
+    return Prepared(
+        lambda: (
+            select(entity.id, entity.title, _pg_score(entity).label("score"))
+            .where(in_ids(entity.id, "ids"))
+            .order_by(literal_column("score").desc(), entity.id)
+            .limit(bindparam("top"))
+        )
+    )
+
+
+def _pg_snippets(kind: str) -> Prepared:
+    entity = _entity(kind)
+    return Prepared(lambda: select(entity.id, _pg_headline(kind)).where(in_ids(entity.id, "ids")))
+
+
+PG_TOP = {kind: _pg_top(kind) for kind in ("press_release", "visit")}
+PG_SNIPPETS = {kind: _pg_snippets(kind) for kind in ("press_release", "visit")}
+
+
+async def top_hits(
+    session: AsyncSession, kind: str, q: str, top: int, *, tsquery: str | None = None
+) -> list[tuple[int, str, float]]:
+    """(id, title, score) of the `top` best of the CANDIDATES newest matches of `q`, best
+    first (ties: lowest id). `tsquery`: PostgreSQL's `pg_tsquery(q)` if the caller has it."""
+    if dialect_of(session) == "postgresql":
+        if tsquery is None:
+            tsquery = await pg_tsquery(session, q)
+        if not tsquery:
+            return []
+        candidates = await newest_matches(
+            session, kind, q, filters=(), sort=recency(kind), limit=CANDIDATES, tsquery=tsquery
+        )
+        if not candidates:
+            return []
+        rows = await PG_TOP[kind].rows(session, tsquery=tsquery, ids=candidates, top=top)
+        return [(id_, title, score) for id_, title, score in rows]
+    entity = _entity(kind)
+    hits_ = (await ranked(session, kind, q)).subquery()
+    scored = await session.execute(
+        select(entity.id, entity.title, hits_.c.score)
+        .join(hits_, hits_.c.id == entity.id)
+        .order_by(hits_.c.score.desc(), entity.id)
+        .limit(top)
+    )
+    return [(id_, title, score) for id_, title, score in scored]
+
+
+async def highlights(
+    session: AsyncSession, kind: str, q: str, ids: list[int], *, tsquery: str | None = None
+) -> dict[int, str]:
+    """Snippets of these hits' texts (HTML-escaped, `<mark>` around what matched). Costly,
+    so asked only for the hits a page shows."""
+    if not ids:
+        return {}
+    if dialect_of(session) == "postgresql":
+        if tsquery is None:
+            tsquery = await pg_tsquery(session, q)
+        found = await PG_SNIPPETS[kind].rows(session, tsquery=tsquery, ids=ids)
+    else:
+        found = list((await session.execute(snippets(q, kind, ids))).all())
+    return {id_: render_snippet(raw) for id_, raw in found}
+
+
 def release_matches(dialect: str, q: str) -> Any:
     """Filter: the release matches `q`."""
     return _match(dialect, q, "press_release")
@@ -259,23 +391,9 @@ def visit_matches(dialect: str, q: str) -> Any:
     return _match(dialect, q, "visit") | Visit.id.in_(reported)
 
 
-def snippets(dialect: str, q: str, kind: str, ids: list[int]) -> Select[Any]:
-    """(id, snippet) for the given hits only: highlighting is costly, so it is done after
-    ranking and paging."""
-    if dialect == "postgresql":
-        options = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, MaxFragments=2"
-        if kind == "press_release":
-            config: Any = func.cq_regconfig(PressRelease.language)
-            text = func.concat_ws(" — ", PressRelease.title, PressRelease.body)
-            entity: Any = PressRelease
-        else:
-            config = literal_column("'cq_simple'::regconfig")
-            text = func.concat_ws(" — ", Visit.title, Visit.summary)
-            entity = Visit
-        # ts_headline drops what looks like HTML tags; keep angle brackets out of its sight.
-        hidden = func.translate(text, "<>", HIDDEN_BRACKETS)
-        headline = func.ts_headline(config, hidden, _pg_query(q), options)
-        return select(entity.id, headline).where(entity.id.in_(ids))
+def snippets(q: str, kind: str, ids: list[int]) -> Select[Any]:
+    """SQLite: (id, snippet) for the given hits only (highlighting is costly, so it is done
+    after ranking and paging; PostgreSQL's statement is PG_SNIPPETS)."""
     table = releases_fts if kind == "press_release" else visits_fts
     fts = fts5_query(q) or '""'
     snippet = func.snippet(literal_column(table.name), -1, START, STOP, "…", 24)
