@@ -14,13 +14,18 @@ from app.kit import errors
 from app.kit.cache import ResultCache
 from app.kit.db import create_engine
 from app.kit.deps import Database
+from app.kit.hotpath import HotReads
 from app.kit.limits import BodyLimitMiddleware
 from app.officials.router import router as officials_router
 from app.ops import router as ops_router
 from app.organizations.router import router as organizations_router
+from app.press_releases import service as press_releases
+from app.press_releases.router import PATH as press_releases_path
 from app.press_releases.router import router as press_releases_router
 from app.search.router import router as search_router
 from app.stats.router import router as stats_router
+from app.visits import service as visits
+from app.visits.router import PATH as visits_path
 from app.visits.router import router as visits_router
 
 DESCRIPTION = """
@@ -71,7 +76,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         keys_router,
     ):
         app.include_router(router)
-    # Outermost first: refuse oversized bodies, then authenticate.
+    # Outermost last: refuse oversized bodies, then authenticate, then answer the busiest
+    # reads without routing.
+    app.add_middleware(
+        HotReads,
+        reads={
+            press_releases_path: lambda session, id_: press_releases.get_read(
+                session, release_id=id_
+            ),
+            visits_path: lambda session, id_: visits.get_read(session, visit_id=id_),
+        },
+    )
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     return app
