@@ -110,6 +110,11 @@ class Prepared:
                 value = orjson.dumps(list(value)).decode()
             args.append(value)
         raw = (await connection.get_raw_connection()).driver_connection
+        # Listeners of the engine's cursor events (statement logs, counts) still see them.
+        events = connection.sync_connection.dispatch if connection.sync_connection else None
+        if events is not None:
+            for listener in events.before_cursor_execute:
+                listener(connection.sync_connection, None, compiled.sql, args, None, False)
         try:
             if postgresql:
                 records: Sequence[Any] = await raw.fetch(compiled.sql, *args)  # type: ignore[union-attr]
@@ -120,6 +125,9 @@ class Prepared:
             raise ServiceUnavailable() from error
         except sqlite3.OperationalError as error:  # locked for longer than the busy timeout
             raise ServiceUnavailable() from error
+        if events is not None:
+            for listener in events.after_cursor_execute:
+                listener(connection.sync_connection, None, compiled.sql, args, None, False)
         processors = compiled.processors
         if not any(processors):
             return [tuple(record) for record in records]

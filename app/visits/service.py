@@ -1,13 +1,13 @@
 """Visits: who came, when, where, hosted by whom, and which releases report them."""
 
 import calendar
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Date, Integer, String, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -130,8 +130,8 @@ async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[VisitRead]:
         await MEMBERS.rows(session, ids=[d[1] for d in delegation_rows]) if delegation_rows else ()
     )
     delegations: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for visit_id, *fields in delegation_rows:
-        delegation = dict(zip(DELEGATION_NAMES, fields, strict=True))
+    for visit_id, *values in delegation_rows:
+        delegation = dict(zip(DELEGATION_NAMES, values, strict=True))
         delegation["members"] = [
             {"official_id": m[1], "role": m[2]} for m in members[delegation["id"]]
         ]
@@ -179,7 +179,13 @@ class VisitFilters:
     q: str | None = None
     status: str | None = None
 
-    def clauses(self, dialect: str) -> list[ColumnElement[bool]]:
+    def clauses(self, dialect: str, *, bound: bool = False) -> list[ColumnElement[bool]]:
+        """The filters as SQL conditions; `bound`: the simple ones (SIMPLE_FILTERS) as bind
+        parameters named after them (for statements compiled once), not as values."""
+
+        def value(name: str, type_: Any) -> Any:
+            return bindparam(name, type_=type_) if bound else getattr(self, name)
+
         # Correlated to the visit only: the grouped statistics join Delegation and
         # VisitTopic themselves, and these subqueries must keep their own.
         def delegation(*criteria: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -187,18 +193,20 @@ class VisitFilters:
 
         out: list[ColumnElement[bool]] = []
         if self.from_ is not None:
-            out.append(Visit.end_date >= self.from_)
+            out.append(Visit.end_date >= value("from_", Date))
         if self.to is not None:
-            out.append(Visit.start_date <= self.to)
+            out.append(Visit.start_date <= value("to", Date))
         if self.organization_id is not None:
+            organization_id = value("organization_id", Integer)
             out.append(
-                (Visit.host_organization_id == self.organization_id)
-                | delegation(Delegation.organization_id == self.organization_id)
+                (Visit.host_organization_id == organization_id)
+                | delegation(Delegation.organization_id == organization_id)
             )
         if self.host_organization_id is not None:
-            out.append(Visit.host_organization_id == self.host_organization_id)
+            out.append(Visit.host_organization_id == value("host_organization_id", Integer))
         if self.guest_organization_id is not None:
-            out.append(delegation(Delegation.organization_id == self.guest_organization_id))
+            guest = value("guest_organization_id", Integer)
+            out.append(delegation(Delegation.organization_id == guest))
         if self.organization is not None:
             matching = select(Organization.id).where(named(self.organization))
             out.append(
@@ -206,13 +214,13 @@ class VisitFilters:
                 | delegation(Delegation.organization_id.in_(matching))
             )
         if self.country is not None:
-            out.append(Visit.country_code == self.country)
+            out.append(Visit.country_code == value("country", String))
         if self.city is not None:
             out.append(Visit.city_key == fold(self.city))
         if self.guest_country is not None:
             out.append(delegation(Delegation.country_code == self.guest_country))
         if self.official_id is not None:
-            official = self.official_id
+            official = value("official_id", Integer)
             out.append(
                 or_(
                     exists()
@@ -236,17 +244,70 @@ class VisitFilters:
         if self.q is not None:
             out.append(fulltext.visit_matches(dialect, self.q))
         if self.status is not None:
-            out.append(Visit.status == self.status)
+            out.append(Visit.status == value("status", String))
         return out
+
+    def simple(self) -> frozenset[str] | None:
+        """The names of the filters given, if all are SIMPLE_FILTERS (else None)."""
+        given = frozenset(name for name in FILTER_NAMES if getattr(self, name) is not None)
+        return given if given <= SIMPLE_FILTERS else None
+
+
+# Filters compared to a value as given (no folding, no subquery built from the value).
+SIMPLE_FILTERS = frozenset(
+    {
+        "from_",
+        "to",
+        "organization_id",
+        "host_organization_id",
+        "guest_organization_id",
+        "country",
+        "official_id",
+        "status",
+    }
+)
+FILTER_NAMES = tuple(field.name for field in fields(VisitFilters))
 
 
 async def get(session: AsyncSession, *, visit_id: int) -> Visit:
     return await get_or_404(session, Visit, visit_id, options=options())
 
 
+VisitRow = namedtuple("VisitRow", NAMES)  # type: ignore[misc]  # (names known at import)
+_FIRST_PAGES: dict[tuple[str, frozenset[str]], Prepared] = {}
+
+
+def _first_page(sort: str, given: frozenset[str]) -> Prepared:
+    """The first page of a list filtered by these simple filters, compiled once."""
+    key = (sort, given)
+    if key not in _FIRST_PAGES:
+        # Any non-None value marks a filter as given; the values are parameters.
+        shape = VisitFilters(**dict.fromkeys(given, True))  # type: ignore[arg-type]
+        _FIRST_PAGES[key] = Prepared(
+            lambda: (
+                select(*COLUMNS)
+                .where(*shape.clauses("", bound=True))
+                .order_by(*SORTS[sort].order_by())
+                .limit(bindparam("limit"))
+            )
+        )
+    return _FIRST_PAGES[key]
+
+
 async def list_(
     session: AsyncSession, *, page: PageParams, filters: VisitFilters, sort: str = "-start_date"
 ) -> tuple[list[VisitRead], str | None, int | None]:
+    given = filters.simple()
+    if given is not None and page.cursor is None and not page.count:
+        # The common case (a first page, filters compared to values): compiled once.
+        params = {name: getattr(filters, name) for name in given}
+        found = await _first_page(sort, given).rows(session, limit=page.limit + 1, **params)
+        rows = [VisitRow(*row) for row in found]
+        next_cursor = None
+        if len(rows) > page.limit:
+            rows = rows[: page.limit]
+            next_cursor = SORTS[sort].cursor_for(rows[-1])
+        return await reads(session, rows), next_cursor, None
     rows, next_cursor, total = await paginate(
         session,
         Visit,
