@@ -90,7 +90,8 @@ def _sqlite_on_begin(conn: Connection) -> None:
     # Writers take the write lock up front: two writers never deadlock on a lock upgrade,
     # the second one waits (busy_timeout) instead.
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    if mode is not None:  # None: read sessions, one statement at a time (as on PostgreSQL)
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 20) -> AsyncEngine:
@@ -99,7 +100,11 @@ def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 20) -> Asy
         database = url.split("///", 1)[-1].split("?", 1)[0]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": timeout})
+        # check_same_thread off: the hot reads run their few-row statements on the event
+        # loop's thread (app.kit.fastread); a pooled connection serves one request at a time.
+        engine = create_async_engine(
+            url, connect_args={"timeout": timeout, "check_same_thread": False}
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
@@ -127,16 +132,16 @@ def dialect_of(session: AsyncSession) -> str:
 def sessionmaker(engine: AsyncEngine, *, write: bool = False) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep objects usable after commit.
 
-    Write sessions lock SQLite up front. Read sessions on PostgreSQL run in autocommit: each
-    statement sees committed data as it would under READ COMMITTED, without the BEGIN and
-    ROLLBACK round trips a transaction costs every request.
+    Write sessions lock SQLite up front. Read sessions run in autocommit: each statement sees
+    committed data as it would under READ COMMITTED, without the BEGIN and ROLLBACK round
+    trips a transaction costs every request.
     """
     if write:
         bind = engine.execution_options(sqlite_begin="IMMEDIATE")
     elif engine.dialect.name == "postgresql":
         bind = engine.execution_options(isolation_level="AUTOCOMMIT")
     else:
-        bind = engine
+        bind = engine.execution_options(sqlite_begin=None)
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 

@@ -69,7 +69,9 @@ COLUMNS = tuple(
 )
 
 
-BY_ID = Prepared(lambda: select(*COLUMNS).where(PressRelease.id == bindparam("release_id")))
+BY_ID = Prepared(
+    lambda: select(*COLUMNS).where(PressRelease.id == bindparam("release_id")), bounded=True
+)
 # The visible visits each release reports, in id order.
 VISIT_LINKS = Prepared(
     lambda: (
@@ -77,7 +79,8 @@ VISIT_LINKS = Prepared(
         .join(Visit, Visit.id == release_visits.c.visit_id)
         .where(in_ids(release_visits.c.press_release_id, "ids"))
         .order_by(Visit.id)
-    )
+    ),
+    bounded=True,
 )
 NAMES = tuple(column.key for column in COLUMNS)
 

@@ -75,35 +75,39 @@ def _grouped(rows: Any) -> dict[int, list[Any]]:
     return out
 
 
-BY_ID = Prepared(lambda: select(*COLUMNS).where(Visit.id == bindparam("visit_id")))
+BY_ID = Prepared(lambda: select(*COLUMNS).where(Visit.id == bindparam("visit_id")), bounded=True)
 # What a page of visits embeds: one statement each, whatever the number of visits.
 TOPICS = Prepared(
     lambda: (
         select(VisitTopic.visit_id, VisitTopic.topic)
         .where(in_ids(VisitTopic.visit_id, "ids"))
         .order_by(VisitTopic.topic)
-    )
+    ),
+    bounded=True,
 )
 PARTICIPANTS = Prepared(
     lambda: (
         select(Participant.visit_id, Participant.official_id, Participant.side, Participant.role)
         .where(in_ids(Participant.visit_id, "ids"))
         .order_by(Participant.id)
-    )
+    ),
+    bounded=True,
 )
 DELEGATIONS = Prepared(
     lambda: (
         select(Delegation.visit_id, *DELEGATION_COLUMNS)
         .where(in_ids(Delegation.visit_id, "ids"))
         .order_by(Delegation.id)
-    )
+    ),
+    bounded=True,
 )
 MEMBERS = Prepared(
     lambda: (
         select(DelegationMember.delegation_id, DelegationMember.official_id, DelegationMember.role)
         .where(in_ids(DelegationMember.delegation_id, "ids"))
         .order_by(DelegationMember.id)
-    )
+    ),
+    bounded=True,
 )
 RELEASES = Prepared(
     lambda: (
@@ -111,7 +115,8 @@ RELEASES = Prepared(
         .join(PressRelease, PressRelease.id == release_visits.c.press_release_id)
         .where(in_ids(release_visits.c.visit_id, "ids"))
         .order_by(PressRelease.id)
-    )
+    ),
+    bounded=True,
 )
 NAMES = tuple(column.key for column in COLUMNS)
 DELEGATION_NAMES = tuple(column.key for column in DELEGATION_COLUMNS)
