@@ -1,20 +1,22 @@
 """Visit counts for dashboards, computed in one grouped query."""
 
 from collections import defaultdict
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 import pycountry
-from sqlalchemy import Select, String, func, select
+from sqlalchemy import Date, Select, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.delegations.models import Delegation
 from app.kit.db import dialect_of
 from app.kit.enums import Status
+from app.kit.fastread import Prepared
 from app.organizations.models import Organization
 from app.visibility import published_only
-from app.visits.models import Visit, VisitTopic
-from app.visits.service import VisitFilters
+from app.visits.models import Visit, VisitMonthCount, VisitTopic
+from app.visits.service import FILTER_NAMES, VisitFilters
 
 
 class GroupBy(StrEnum):
@@ -83,6 +85,37 @@ def _grouped(dialect: str, group_by: GroupBy) -> Select[Any, Any, Any]:
     )
 
 
+def _by_months(filters: VisitFilters) -> bool:
+    """Whether the month counts answer exactly: no filter but `from` on a first day of a
+    month and `to` on a last day of a month (the month counts know no finer dates)."""
+    given = {name for name in FILTER_NAMES if getattr(filters, name) is not None}
+    if not given <= {"from_", "to"}:
+        return False
+    if filters.from_ is not None and filters.from_.day != 1:
+        return False
+    return filters.to is None or (filters.to + timedelta(days=1)).day == 1
+
+
+# (start month, start month, visits) of the published visits overlapping [start, end]: the
+# visits that end in or after start's month and start in or before end's month.
+MONTHS = Prepared(
+    lambda: (
+        select(
+            VisitMonthCount.start_month,
+            VisitMonthCount.start_month,
+            func.sum(VisitMonthCount.count),
+        )
+        .where(
+            VisitMonthCount.end_month >= bindparam("start", type_=Date),
+            VisitMonthCount.start_month <= bindparam("end", type_=Date),
+            VisitMonthCount.count > 0,
+        )
+        .group_by(VisitMonthCount.start_month)
+    ),
+    bounded=True,
+)
+
+
 def _by_period(days: Any, pattern: str) -> list[tuple[str, str, int]]:
     """(key, label, count) per month or year from (day, day, count) rows."""
     counts: dict[str, int] = defaultdict(int)
@@ -105,8 +138,16 @@ async def visit_counts(
     """
     dialect = dialect_of(session)
     clauses = [Visit.status == Status.published.value, *filters.clauses(dialect)]
-    grouped = _grouped(dialect, group_by).where(*clauses).options(*published_only())
-    rows: Any = (await session.execute(grouped)).all()
+    rows: Any
+    if group_by in TIME_GROUPS and _by_months(filters):
+        rows = await MONTHS.rows(
+            session,
+            start=filters.from_ or date.min,
+            end=filters.to.replace(day=1) if filters.to else date.max,
+        )
+    else:
+        grouped = _grouped(dialect, group_by).where(*clauses).options(*published_only())
+        rows = (await session.execute(grouped)).all()
     if group_by in TIME_GROUPS:
         rows = _by_period(rows, "%Y-%m" if group_by == GroupBy.month else "%Y")
     buckets = [

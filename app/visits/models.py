@@ -132,3 +132,15 @@ class Participant(Base):
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
     side: Mapped[str] = mapped_column(String(10))
     role: Mapped[str | None] = mapped_column(String(300))
+
+
+class VisitMonthCount(Base):
+    """Published visits per (start month, end month), kept by database triggers on visits
+    (migration 0004) in the same transaction as the visit: statistics read it instead of
+    counting every visit. Months are their first day."""
+
+    __tablename__ = "visit_month_counts"
+
+    start_month: Mapped[date] = mapped_column(primary_key=True)
+    end_month: Mapped[date] = mapped_column(primary_key=True)
+    count: Mapped[int]
