@@ -112,12 +112,27 @@ def test_frequency_estimates_follow_the_query_structure() -> None:
 
 
 async def test_statistics_choose_the_walk_or_the_index(
-    client: httpx.AsyncClient, editor_headers: Headers, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    editor_headers: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
 ) -> None:
     """Whatever the statistics claim (right or wrong), the answers are the same."""
     expected = await _releases(client, editor_headers)
     monkeypatch.setattr(fulltext, "WINDOW", 2)
-    for claimed in (None, 0.0, 1.0):
+    # Slices of the newest 1 to 16 rows, read afresh for this data (with a table said to
+    # hold 20 rows, every share below 1 asks the index, by slices where one is large enough).
+    monkeypatch.setattr(fulltext, "SLICE_ROWS", (1, 2, 4, 8, 16))
+    monkeypatch.setattr(fulltext, "_slice_starts", {})
+    sliced: list[object] = []
+    original = fulltext._slice
+
+    def counting(kind: str, since: object) -> object:
+        sliced.append(since)
+        return original(kind, since)
+
+    monkeypatch.setattr(fulltext, "_slice", counting)
+    for claimed in (None, 0.0, 0.3, 0.5, 1.0):
         stats = None if claimed is None else Frequencies({}, claimed, rows=20, loaded=0.0)
 
         async def claim(*_: object) -> Frequencies | None:
@@ -126,3 +141,5 @@ async def test_statistics_choose_the_walk_or_the_index(
         monkeypatch.setattr(fulltext, "statistics", claim)
         for word, ids in expected.items():
             assert await _walk(client, word, 2, "-published_on") == ids, (claimed, word)
+    # PostgreSQL took every way: the walk, the slices and the whole index.
+    assert bool(sliced) == database_url.startswith("postgresql")

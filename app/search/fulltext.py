@@ -10,6 +10,7 @@ Both answer the same `hits(q)` question: which ids match and how well (higher is
 import html
 import math
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    or_,
     select,
     table,
 )
@@ -38,7 +40,8 @@ from app.kit.fastread import Prepared, in_ids
 from app.kit.pagination import Sort, date_key, id_key
 from app.kit.text import clean_text
 from app.press_releases.models import PressRelease
-from app.search.frequency import estimate, statistics
+from app.search.frequency import REFRESH_SECONDS, estimate, statistics
+from app.visibility import can_see_drafts
 from app.visits.models import Visit, release_visits
 
 # Markers that cannot occur in stored text (NUL-free, control characters are not words):
@@ -98,12 +101,14 @@ def _pg_query(q: str) -> Any:
 # most of the archive would otherwise have every one of its documents ranked on every request.
 CANDIDATES = 100
 # PostgreSQL: a search walks the newest rows checking each one's words when its words are
-# frequent (the walk ends early), and asks the GIN index when they are rare (few matches to
-# sort). Checking a row costs about WALK_COST times what sorting one index match does, so
-# walking pays for a share of matching rows f when limit / f * WALK_COST < f * rows, i.e.
-# f > sqrt(WALK_COST * limit / rows). A walk stops after the rows that should have held
-# three times the matches wanted (at least WINDOW rows), then asks the index after all.
-WALK_COST = 7.0
+# frequent (the walk ends early), and asks the GIN index when they are rarer (ANDed with a
+# slice of the newest rows' dates where it can, so only that slice's matches are read).
+# Checking a row costs about WALK_COST times what the index spends on one match of a word
+# (measured on the bench data), so walking pays for a share of matching rows f when
+# limit / f * WALK_COST < f * rows, i.e. f > sqrt(WALK_COST * limit / rows). A walk stops
+# after the rows that should have held three times the matches wanted (at least WINDOW
+# rows), then asks the index after all.
+WALK_COST = 40.0
 WINDOW = 1000
 
 
@@ -248,12 +253,66 @@ async def newest_matches(
         build = _walk if way == "walk" else _lookup
         return list((await session.scalars(build(kind, sort, filters), params)).all())
 
-    if stats is None or estimate(tsquery, stats) >= threshold:
+    share = estimate(tsquery, stats) if stats else None
+    if share is None or share >= threshold:
         # Frequent words: their first matches are among the newest rows.
         ids = await run("walk")
         if len(ids) >= limit:
             return ids
+    elif share > 0 and not filters and sort.name == recency(kind).name:
+        # Rarer words: first the matches among the newest rows that should hold enough of
+        # them (the word index ANDed with the date index: only that slice's rows are read).
+        since = await _slice_start(session, kind, 2 * limit / share)
+        if since is not None:
+            rows = await _slice(kind, since).rows(session, tsquery=tsquery, limit=limit)
+            if len(rows) >= limit:
+                return [row[0] for row in rows]
     return await run("lookup")
+
+
+# Slices of the newest rows, by row count, whose first dates are read with the statistics.
+SLICE_ROWS = (1_000, 4_000, 16_000, 64_000)
+_slice_starts: dict[tuple[str, bool], tuple[float, dict[int, Any]]] = {}
+_slices: dict[tuple[str, Any], Prepared] = {}
+
+
+async def _slice_start(session: AsyncSession, kind: str, rows: float) -> Any:
+    """The date from which the newest rows visible to this session number at least `rows`
+    (the smallest of SLICE_ROWS that does), or None when no slice is that large."""
+    wanted = next((n for n in SLICE_ROWS if n >= rows), None)
+    if wanted is None:
+        return None
+    key = (kind, can_see_drafts(session))
+    found = _slice_starts.get(key)
+    if found is None or time.monotonic() - found[0] > REFRESH_SECONDS:
+        found = (time.monotonic(), {})
+        for n in SLICE_ROWS:
+            date_column = recency(kind).keys[0].column
+            first = await session.scalar(
+                select(date_column)
+                .select_from(_entity(kind))
+                .order_by(*recency(kind).order_by())
+                .offset(n)
+                .limit(1)
+            )
+            found[1][n] = first
+        _slice_starts[key] = found
+    return found[1].get(wanted)
+
+
+def _slice(kind: str, since: Any) -> Prepared:
+    """Every match dated `since` or later (or undated: those come first), sorted, the first
+    `limit`. The date is written into the statement, so that PostgreSQL plans for it."""
+    key = (kind, since)
+    if key not in _slices:
+        if len(_slices) > 64:
+            _slices.clear()
+        sort = recency(kind)
+        date_column = sort.keys[0].column
+        day: Any = literal_column(f"'{since.isoformat()}'::date")
+        recent = or_(date_column >= day, date_column.is_(None))
+        _slices[key] = Prepared(lambda: _lookup(kind, sort, (recent,)))
+    return _slices[key]
 
 
 def _order_on(sort: Sort, selectable: Any) -> list[Any]:
