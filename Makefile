@@ -3,13 +3,14 @@
 #   make run     migrate, load the demo data and serve (HOST, PORT, DATABASE_URL honoured)
 #   make test    ruff and mypy, then the whole test suite (TEST_DATABASE_URL picks PostgreSQL)
 #   make lint    ruff (lint + format check) and mypy
-#   make bench   the benchmarks
+#   make bench   the benchmarks (BENCH_ARGS passed on, e.g. BENCH_ARGS=--scale)
 #   make clean   caches and build leftovers; `make distclean` also drops .venv and var/
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint bench clean distclean
@@ -45,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

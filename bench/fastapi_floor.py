@@ -10,27 +10,25 @@ and Response objects. Not part of `make bench`; run it by hand:
         -- bench/out/paths-release_by_id.txt
 """
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
-import asyncpg
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import Response
 
 from bench import floor
 
-state: dict[str, asyncpg.Pool] = {}
+data = floor.Floor()  # its pool ($BENCH_DATABASE_URL) and statements
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    url = os.environ.get("BENCH_DATABASE_URL", floor.DEFAULT_URL)
-    state["pool"] = await asyncpg.create_pool(url, min_size=2, max_size=20)
+    await data.startup()
     yield
-    await state["pool"].close()
+    assert data.pool is not None
+    await data.pool.close()
 
 
 app = FastAPI(lifespan=lifespan)
@@ -38,7 +36,7 @@ app = FastAPI(lifespan=lifespan)
 
 @app.get("/api/v1/press-releases/{release_id}")
 async def get_release(release_id: int) -> Response:
-    body = await floor.release_by_id(state["pool"], release_id)
+    body = await data.release_by_id(release_id)
     if body is None:
         raise HTTPException(404)
     return Response(body, media_type="application/json")
@@ -51,7 +49,7 @@ async def list_visits(
     to: date,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
-    body = await floor.visits(state["pool"], host_organization_id, from_, to, limit)
+    body = await data.visits(host_organization_id, from_, to, limit)
     return Response(body, media_type="application/json")
 
 

@@ -4,10 +4,16 @@ Shape (defaults): ~500 organizations (aliases in French/Arabic, acronyms, a few 
 across countries), 5,000 officials (transliteration aliases, positions), 66,000 visits
 (2015–2025, ~3% drafts, topics, participants, 1–3 delegations each with members) and
 200,000 press releases in French and English (~5% drafts), each linked to one visit.
+Other sizes (`Sizes.for_label("2m")`: 2,000,000 releases, 660,000 visits, the same
+organizations and officials) are generated the same way and are deterministic per size.
 
 Rows are tuples in the column order of `COLUMNS[table]`, ready for COPY; the derived columns
 the ORM fills on write (name_key, name_skeleton, acronym_key, identity_key, city_key) are
 computed here with the app's own functions, exactly as the models' validators do.
+`batches()` yields them table by table in bounded batches (what the loader COPYs, so 2M
+releases are never all in memory); `generate()` collects them into lists.
+
+    .venv/bin/python -m bench.generate [--size 20k]   # generate once, print the counts
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import calendar
 import itertools
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,10 +35,51 @@ SEED = 20261129
 # Bump when the generated data changes, so an old bench database is reloaded.
 DATA_VERSION = 1
 
-N_ORGANIZATIONS = 500
-N_OFFICIALS = 5_000
-N_VISITS = 66_000
-N_RELEASES = 200_000
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many rows of each kind. The defaults are the data set `make bench` uses."""
+
+    organizations: int = 500
+    officials: int = 5_000
+    visits: int = 66_000
+    releases: int = 200_000
+
+    @classmethod
+    def for_releases(cls, releases: int) -> Sizes:
+        """`releases` press releases and 0.33 visits per release (66,000 per 200,000);
+        organizations and officials stay as they are."""
+        return cls(visits=(releases * 33 + 50) // 100, releases=releases)
+
+    @classmethod
+    def for_label(cls, label: str) -> Sizes:
+        """ "20k", "200k", "2m", "1.5m" or a plain number of releases."""
+        text = label.strip().lower().replace("_", "").replace(",", "")
+        factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+        try:
+            releases = round(float(text[:-1] if factor > 1 else text) * factor)
+        except ValueError:
+            raise ValueError(f"not a size: {label!r} (e.g. 20k, 200k, 2m)") from None
+        if releases < 1_000:
+            raise ValueError(f"size {label!r}: at least 1,000 releases")
+        return cls.for_releases(releases)
+
+    @property
+    def label(self) -> str:
+        n = self.releases
+        if n % 1_000_000 == 0:
+            return f"{n // 1_000_000}m"
+        if n % 1_000 == 0:
+            return f"{n // 1_000}k"
+        return str(n)
+
+
+DEFAULT_SIZES = Sizes()
+N_ORGANIZATIONS = DEFAULT_SIZES.organizations
+N_OFFICIALS = DEFAULT_SIZES.officials
+N_VISITS = DEFAULT_SIZES.visits
+N_RELEASES = DEFAULT_SIZES.releases
+BATCH = 20_000  # rows of press releases (visits: a tenth of it, with their children) per batch
 
 FIRST_DAY = date(2015, 1, 1)
 LAST_DAY = date(2025, 12, 31)
@@ -155,10 +203,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 LOAD_ORDER = tuple(COLUMNS)
 
 
+Row = tuple[Any, ...]
+
+
 @dataclass
 class Dataset:
     seed: int
-    tables: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    sizes: Sizes = DEFAULT_SIZES
+    tables: dict[str, list[Row]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {name: len(rows) for name, rows in self.tables.items()}
@@ -250,7 +302,9 @@ def _slug(name: str) -> str:
     return "-".join(fold(name).replace("'", " ").split())[:60]
 
 
-def _organizations(rng: random.Random, now: datetime, data: Dataset) -> list[dict[str, Any]]:
+def _organizations(
+    rng: random.Random, now: datetime, data: Dataset, n_organizations: int
+) -> list[dict[str, Any]]:
     """Organizations (dicts kept for later use) and their alias rows."""
     orgs: list[dict[str, Any]] = []
     aliases: list[tuple[Any, ...]] = []
@@ -267,7 +321,7 @@ def _organizations(rng: random.Random, now: datetime, data: Dataset) -> list[dic
         alias_list: list[tuple[str, str | None, str | None]] = (),
     ) -> int | None:
         identity = f"{country or '-'}:{fold(name)}"
-        if identity in seen or len(orgs) >= N_ORGANIZATIONS:
+        if identity in seen or len(orgs) >= n_organizations:
             return None
         seen.add(identity)
         oid = len(orgs) + 1
@@ -345,7 +399,7 @@ def _organizations(rng: random.Random, now: datetime, data: Dataset) -> list[dic
     combos = [(c, p) for c in W.COUNTRIES for p in W.ORG_PATTERNS]
     rng.shuffle(combos)
     for (code, en_country, fr_country, adj, cities), (kind, en_pat, fr_pat) in combos:
-        if len(orgs) >= N_ORGANIZATIONS:
+        if len(orgs) >= n_organizations:
             break
         city = rng.choice(cities)
         fill = {
@@ -374,11 +428,13 @@ def _person_name(rng: random.Random) -> tuple[str, str, str]:
     return given, middle, family
 
 
-def _officials(rng: random.Random, now: datetime, data: Dataset, n_orgs: int) -> None:
+def _officials(
+    rng: random.Random, now: datetime, data: Dataset, n_orgs: int, n_officials: int
+) -> None:
     officials: list[tuple[Any, ...]] = []
     aliases: list[tuple[Any, ...]] = []
     positions: list[tuple[Any, ...]] = []
-    for oid in range(1, N_OFFICIALS + 1):
+    for oid in range(1, n_officials + 1):
         given, middle, family = _person_name(rng)
         name = f"{given}{middle} {family}"
         honorific = rng.choice(W.HONORIFICS) if rng.random() < 0.6 else None
@@ -442,8 +498,17 @@ def _visit_dates(rng: random.Random) -> tuple[date, date, str]:
 
 
 def _visits(
-    rng: random.Random, now: datetime, data: Dataset, orgs: list[dict[str, Any]], en: Text, fr: Text
-) -> list[dict[str, Any]]:
+    rng: random.Random,
+    now: datetime,
+    sizes: Sizes,
+    orgs: list[dict[str, Any]],
+    en: Text,
+    fr: Text,
+    visits: list[dict[str, Any]],
+    batch: int,
+) -> Iterator[tuple[str, list[Row]]]:
+    """Visit rows and their children's, `batch` visits at a time (a batch's children follow
+    its visits); what the releases need of each visit is appended to `visits`."""
     # Hosting popularity: a few organizations host a lot, most host a little.
     order = list(range(len(orgs)))
     rng.shuffle(order)
@@ -451,16 +516,25 @@ def _visits(
     for rank, index in enumerate(order):
         host_weights[index] = 1.0 / (rank + 1) ** 0.8
     host_cum = list(itertools.accumulate(host_weights))
-    hosts = rng.choices(orgs, cum_weights=host_cum, k=N_VISITS)
+    hosts = rng.choices(orgs, cum_weights=host_cum, k=sizes.visits)
 
-    visits: list[dict[str, Any]] = []
-    rows: list[tuple[Any, ...]] = []
-    topics: list[tuple[Any, ...]] = []
-    participants: list[tuple[Any, ...]] = []
-    delegations: list[tuple[Any, ...]] = []
-    members: list[tuple[Any, ...]] = []
+    rows: list[Row] = []
+    topics: list[Row] = []
+    participants: list[Row] = []
+    delegations: list[Row] = []
+    members: list[Row] = []
+    last_participant = last_delegation = last_member = 0  # ids so far
+
+    def flush() -> Iterator[tuple[str, list[Row]]]:
+        yield "visits", rows
+        yield "visit_topics", topics
+        yield "participants", participants
+        yield "delegations", delegations
+        yield "delegation_members", members
+
+    n_officials = sizes.officials
     country_codes = [c[0] for c in W.COUNTRIES]
-    for vid in range(1, N_VISITS + 1):
+    for vid in range(1, sizes.visits + 1):
         host = hosts[vid - 1]
         guest = orgs[rng.randrange(len(orgs))]
         if guest is host:
@@ -501,11 +575,12 @@ def _visits(
         )
         for topic in sorted(rng.sample(W.TOPICS, rng.randint(1, 4))):
             topics.append((vid, topic))
-        people = rng.sample(range(1, N_OFFICIALS + 1), 8)
+        people = rng.sample(range(1, n_officials + 1), 8)
         for official in people[: rng.choice((0, 1, 1, 2, 2, 3))]:
+            last_participant += 1
             participants.append(
                 (
-                    len(participants) + 1,
+                    last_participant,
                     vid,
                     official,
                     "host" if rng.random() < 0.8 else "guest",
@@ -519,8 +594,9 @@ def _visits(
             country_code = sender["country"] if sender["country"] and rng.random() < 0.8 else None
             if organization_id is None and country_code is None:
                 country_code = rng.choice(country_codes)
-            delegation_id = len(delegations) + 1
-            crew = rng.sample(range(1, N_OFFICIALS + 1), 5)[: rng.randint(1, 5)]
+            last_delegation += 1
+            delegation_id = last_delegation
+            crew = rng.sample(range(1, n_officials + 1), 5)[: rng.randint(1, 5)]
             head = crew[0] if rng.random() < 0.7 else None
             size = rng.randint(2, 40) if rng.random() < 0.6 else None
             description = en.sentences(rng.randint(6, 14)) if rng.random() < 0.2 else None
@@ -539,9 +615,8 @@ def _visits(
                 )
             )
             for official in crew:
-                members.append(
-                    (len(members) + 1, delegation_id, official, rng.choice(W.MEMBER_ROLES))
-                )
+                last_member += 1
+                members.append((last_member, delegation_id, official, rng.choice(W.MEMBER_ROLES)))
         visits.append(
             {
                 "id": vid,
@@ -552,26 +627,27 @@ def _visits(
                 "status": status,
             }
         )
-    data.tables["visits"] = rows
-    data.tables["visit_topics"] = topics
-    data.tables["participants"] = participants
-    data.tables["delegations"] = delegations
-    data.tables["delegation_members"] = members
-    return visits
+        if len(rows) >= batch:
+            yield from flush()
+            rows, topics, participants, delegations, members = [], [], [], [], []
+    if rows:
+        yield from flush()
 
 
 def _releases(
     rng: random.Random,
     now: datetime,
-    data: Dataset,
+    sizes: Sizes,
     visits: list[dict[str, Any]],
     en: Text,
     fr: Text,
-) -> None:
-    rows: list[tuple[Any, ...]] = []
-    links: list[tuple[int, int]] = []
+    batch: int,
+) -> Iterator[tuple[str, list[Row]]]:
+    """Release rows, then their release_visits links, `batch` releases at a time."""
+    rows: list[Row] = []
+    links: list[Row] = []
     first_language: dict[int, str] = {}
-    for rid in range(1, N_RELEASES + 1):
+    for rid in range(1, sizes.releases + 1):
         # Every visit gets one release, the rest go to visits at random.
         visit = visits[rid - 1] if rid <= len(visits) else visits[rng.randrange(len(visits))]
         vid = visit["id"]
@@ -634,21 +710,46 @@ def _releases(
             )
         )
         links.append((rid, vid))
-    data.tables["press_releases"] = rows
-    data.tables["release_visits"] = links
+        if len(rows) >= batch:
+            yield "press_releases", rows
+            yield "release_visits", links
+            rows, links = [], []
+    if rows:
+        yield "press_releases", rows
+        yield "release_visits", links
 
 
-def generate(seed: int = SEED, now: datetime | None = None) -> Dataset:
-    """The whole dataset; deterministic for a seed (timestamps aside)."""
+def batches(
+    seed: int = SEED,
+    now: datetime | None = None,
+    sizes: Sizes = DEFAULT_SIZES,
+    batch: int = BATCH,
+) -> Iterator[tuple[str, list[Row]]]:
+    """The whole dataset as (table, rows) in an order the foreign keys accept: the small
+    tables whole, then visits (with their children) and releases (with their links) in
+    batches. Deterministic for a seed and sizes (timestamps aside) whatever the batch size."""
+    if sizes.releases < sizes.visits:
+        raise ValueError(f"{sizes}: every visit needs a release")
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
-    data = Dataset(seed=seed)
+    data = Dataset(seed=seed, sizes=sizes)
     en = Text(random.Random(seed + 1), list(W.EN_FUNCTION), list(W.EN_CONTENT))
     fr = Text(random.Random(seed + 2), list(W.FR_FUNCTION), list(W.FR_CONTENT))
-    orgs = _organizations(rng, now, data)
-    _officials(rng, now, data, len(orgs))
-    visits = _visits(rng, now, data, orgs, en, fr)
-    _releases(rng, now, data, visits, en, fr)
+    orgs = _organizations(rng, now, data, sizes.organizations)
+    _officials(rng, now, data, len(orgs), sizes.officials)
+    yield from data.tables.items()
+    visits: list[dict[str, Any]] = []
+    yield from _visits(rng, now, sizes, orgs, en, fr, visits, max(1, batch // 10))
+    yield from _releases(rng, now, sizes, visits, en, fr, batch)
+
+
+def generate(
+    seed: int = SEED, now: datetime | None = None, sizes: Sizes = DEFAULT_SIZES
+) -> Dataset:
+    """The whole dataset in lists; deterministic for a seed and sizes (timestamps aside)."""
+    data = Dataset(seed=seed, sizes=sizes)
+    for table, rows in batches(seed, now, sizes):
+        data.tables.setdefault(table, []).extend(rows)
     return data
 
 
@@ -660,14 +761,20 @@ def search_words(seed: int = SEED) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--size", default=DEFAULT_SIZES.label, help="releases: 20k, 200k, 2m…")
     args = parser.parse_args()
+    sizes = Sizes.for_label(args.size)
     started = time.perf_counter()
-    data = generate(args.seed)
-    print(f"generated in {time.perf_counter() - started:.1f}s")
-    for name, count in data.counts().items():
-        print(f"{name:22} {count:>8}")
+    counts: dict[str, int] = {}
+    for table, rows in batches(args.seed, sizes=sizes):  # counted, not kept
+        counts[table] = counts.get(table, 0) + len(rows)
+    print(f"generated {sizes} in {time.perf_counter() - started:.1f}s")
+    for name, count in counts.items():
+        print(f"{name:22} {count:>10}")
 
 
 if __name__ == "__main__":
