@@ -22,11 +22,20 @@ from bench.load import plain_url
 N_PATHS = 2000
 
 
+def _absent(rng: random.Random) -> str:
+    """A made-up word no release holds (consonant-vowel syllables, nine letters)."""
+    return "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(4)) + "x"
+
+
 def _queries(rng: random.Random, n: int) -> list[str]:
-    """One or two words of one language; French words sometimes typed without accents."""
+    """One or two words of one language (the vocabulary runs from very frequent to rare);
+    French words sometimes typed without accents; one query in ten a word found nowhere."""
     vocab = search_words(SEED)
     out = []
     for _ in range(n):
+        if rng.random() < 0.1:
+            out.append(_absent(rng))
+            continue
         words = vocab[rng.choice(("en", "fr"))]
         picked = rng.sample(words, 2 if rng.random() < 0.25 else 1)
         if rng.random() < 0.3:
