@@ -131,15 +131,36 @@ def integrity_problem(error: sa_exc.IntegrityError) -> ProblemError:
     return Conflict("The change violates a data constraint.")
 
 
+# SQLSTATE classes of a database that cannot serve now (as opposed to a bad request):
+# connection exceptions, insufficient resources (too many clients, out of memory or disk),
+# operator intervention (shutting down, starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
 def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, sa_exc.TimeoutError | ConnectionError | TimeoutError):
         return True
     if isinstance(error, sa_exc.DBAPIError):
         if error.connection_invalidated:
             return True
+        sqlstate = _sqlstate(error)
+        if sqlstate is not None and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
         # Connection refused or dropped, server shutting down, SQLite file locked too long.
         return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+    sqlstate = getattr(error, "sqlstate", None)  # a driver error met outside SQLAlchemy
+    if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return True
     return isinstance(error, OSError)
+
+
+def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
+    """The SQLSTATE behind a wrapped driver error (asyncpg keeps it on the cause)."""
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None), error.__cause__):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
 
 
 def allowed_methods(request: Request) -> set[str]:

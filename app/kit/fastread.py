@@ -25,7 +25,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.sqltypes import NumericCommon
 
-from app.kit.errors import ServiceUnavailable
+from app.kit.errors import ServiceUnavailable, is_unavailable
 from app.visibility import can_see_drafts, visible
 
 
@@ -131,6 +131,10 @@ class Prepared:
                 records = await raw.execute_fetchall(compiled.sql, args)  # type: ignore[union-attr]
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
             await connection.invalidate()
+            raise ServiceUnavailable() from error
+        except asyncpg.PostgresError as error:
+            if not is_unavailable(error):  # e.g. too many clients, shutting down: 503
+                raise
             raise ServiceUnavailable() from error
         except sqlite3.OperationalError as error:  # locked for longer than the busy timeout
             raise ServiceUnavailable() from error
