@@ -309,19 +309,23 @@ class Servers:
         self.start(name, self.specs[name])
         self.wait_ready(name)
 
+    def stop(self, name: str) -> None:
+        proc = self.procs[name]
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        log(f"stopped {name}")
+
     def stop_all(self) -> None:
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                continue
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=15)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-            log(f"stopped {name}")
+        for name in self.procs:
+            self.stop(name)
         self.procs.clear()
 
 
@@ -1044,6 +1048,10 @@ def main(argv: list[str] | None = None) -> int:
         notes += check(files, mode)
 
         for endpoint in endpoints:
+            if endpoint.server != "service" and servers.alive("service"):
+                # PostgreSQL's connections are limited: the main service makes way for the
+                # other instance (the last rows measured).
+                servers.stop("service")
             try:
                 paths = files[endpoint.paths_key]
                 row, verdict = measure(endpoint, paths, servers, args, notes, mode)

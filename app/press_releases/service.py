@@ -1,6 +1,6 @@
 """Press releases: the texts, in any language, and the visits they report."""
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -82,7 +82,9 @@ VISIT_LINKS = Prepared(
     ),
     bounded=True,
 )
+BY_IDS = Prepared(lambda: select(*COLUMNS).where(in_ids(PressRelease.id, "ids")), bounded=True)
 NAMES = tuple(column.key for column in COLUMNS)
+ReleaseRow = namedtuple("ReleaseRow", NAMES)  # type: ignore[misc]  # (names known at import)
 
 
 async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[PressReleaseRead]:
@@ -174,10 +176,8 @@ async def list_(
         session, "press_release", filters.q, filters=[*others, *after], sort=order,
         limit=page.limit + 1,
     )  # fmt: skip
-    rows = []
-    if ids:
-        found = select(*COLUMNS).where(PressRelease.id.in_(ids)).order_by(*order.order_by())
-        rows = list((await session.execute(found)).all())
+    found = {row[0]: row for row in await BY_IDS.rows(session, ids=ids)} if ids else {}
+    rows = [ReleaseRow(*found[i]) for i in ids if i in found]
     next_cursor = order.cursor_for(rows[page.limit - 1]) if len(rows) > page.limit else None
     total = None
     if page.count:

@@ -6,7 +6,17 @@ from enum import StrEnum
 from typing import Any
 
 import pycountry
-from sqlalchemy import Date, Select, String, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.delegations.models import Delegation
@@ -44,10 +54,10 @@ def _grouped(dialect: str, group_by: GroupBy) -> Select[Any, Any, Any]:
     else:
         visits = func.count(Visit.id.distinct()).label("count")
     if group_by in TIME_GROUPS:
-        # Counted per day (a few thousand groups, read from an index alone), then folded into
-        # months or years here: cheaper than formatting every visit's date in SQL.
-        day = Visit.start_date
-        return select(day.label("key"), day.label("label"), visits).group_by(day)
+        # Counted per first day of the month or year (read from an index alone), formatted
+        # here: cheaper than formatting every visit's date in SQL.
+        period = _period_start(dialect, "month" if group_by == GroupBy.month else "year")
+        return select(period.label("key"), period.label("label"), visits).group_by(period)
     if group_by == GroupBy.country:
         country: Any = Visit.country_code
         return (
@@ -83,6 +93,14 @@ def _grouped(dialect: str, group_by: GroupBy) -> Select[Any, Any, Any]:
         .join(Organization, Organization.id == organization_id)
         .group_by(organization_id, Organization.name)
     )
+
+
+def _period_start(dialect: str, unit: str) -> ColumnElement[date]:
+    """The first day of the visit's start month or year, as a date."""
+    if dialect == "postgresql":
+        return cast(func.date_trunc(unit, Visit.start_date), Date)
+    pattern = "%Y-%m-01" if unit == "month" else "%Y-01-01"
+    return type_coerce(func.strftime(pattern, Visit.start_date), Date)
 
 
 def _by_months(filters: VisitFilters) -> bool:
