@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -868,6 +869,24 @@ def _one_run(
     return used["other"] / (elapsed * (os.cpu_count() or 1)), result, note
 
 
+def quietest(
+    run: Callable[[], tuple[float, WrkResult, str]], attempts: int
+) -> tuple[float, WrkResult, str]:
+    """The machine is shared: a run during which other processes took more than NOISE of
+    the CPU is repeated (`attempts` runs at most) and the quietest is kept. `run` answers
+    (others' CPU share, the result, a note)."""
+    best: tuple[float, WrkResult, str] | None = None
+    for attempt in range(1, attempts + 1):
+        other, result, note = run()
+        if best is None or other < best[0]:
+            best = (other, result, note)
+        if other <= NOISE:
+            break
+        log(f"  other processes used {100 * other:.0f}% of the CPU (attempt {attempt})")
+    assert best is not None
+    return best
+
+
 def _measure_once(
     endpoint: Endpoint,
     paths: Path,
@@ -891,18 +910,10 @@ def _measure_once(
         who_paths = (
             paths if who == endpoint.server else mode.peer_paths.get(endpoint.paths_key, paths)
         )
-        # The machine is shared: a run during which other processes took more than 10% of
-        # the CPU is repeated (at most twice more) and the quietest attempt is kept.
-        best: tuple[float, WrkResult, str] | None = None
-        for attempt in range(1, args.attempts + 1):
-            other, result, note = _one_run(endpoint, who, who_paths, args, servers, mode)
-            if best is None or other < best[0]:
-                best = (other, result, note)
-            if other <= NOISE:
-                break
-            log(f"  other processes used {100 * other:.0f}% of the CPU (attempt {attempt})")
-        assert best is not None
-        other, results[who], note = best
+        other, results[who], note = quietest(
+            lambda: _one_run(endpoint, who, who_paths, args, servers, mode),  # noqa: B023
+            args.attempts,
+        )
         notes.append(note)
         if other > NOISE:
             notes.append(

@@ -45,6 +45,7 @@ from bench.__main__ import (
     git_commit,
     http_get,
     log,
+    quietest,
     run_wrk,
     wait_for_quiet,
 )
@@ -187,15 +188,7 @@ def _measure(
             return "n/a"
         if status != 200:
             log(f"{endpoint.key}: {first} answered {status}: {body[:300]!r}")
-        best: tuple[float, WrkResult, str] | None = None
-        for run in range(1, args.attempts + 1):
-            other, result, note = _one_run(endpoint, name, paths, url, servers, args)
-            if best is None or other < best[0]:
-                best = (other, result, note)
-            if other <= NOISE:
-                break
-            log(f"  other processes used {100 * other:.0f}% of the CPU (attempt {run})")
-        assert best is not None
+        best = quietest(lambda: _one_run(endpoint, name, paths, url, servers, args), args.attempts)
         if not servers.alive(name):
             log(f"{endpoint.key}: {name} exited during the run (attempt {attempt})")
             continue
