@@ -44,8 +44,9 @@ def published_only() -> tuple[ExecutableOption, ...]:
     )
 
 
-def can_see_drafts(session: Session | AsyncSession) -> bool:
-    """Sessions outside a request (CLI, seed) see everything."""
+def can_see_drafts(session: Session | AsyncSession | Any) -> bool:
+    """Sessions (or anything with a session's `info`) outside a request (CLI, seed) see
+    everything."""
     return bool(session.info.get("can_see_drafts", True))
 
 

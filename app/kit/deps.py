@@ -1,16 +1,18 @@
 """Request-scoped dependencies: the database session and who is asking."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.kit.db import sessionmaker
 from app.kit.enums import Role
 from app.kit.errors import Forbidden, Unauthorized
+from app.kit.fastread import Reading
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -26,6 +28,17 @@ class Database:
     @classmethod
     def for_engine(cls, engine: AsyncEngine) -> "Database":
         return cls(engine, sessionmaker(engine), sessionmaker(engine, write=True))
+
+    @asynccontextmanager
+    async def reading(self, *, can_see_drafts: bool) -> AsyncIterator[Reading]:
+        """A connection bound as read sessions are (autocommit), for compiled reads."""
+        bind = self.read.kw["bind"]
+        info = {"can_see_drafts": can_see_drafts}
+        if isinstance(bind, AsyncConnection):  # sessions share one connection (the tests)
+            yield Reading(bind, info)
+            return
+        async with bind.connect() as connection:
+            yield Reading(connection, info)
 
 
 @dataclass(frozen=True)

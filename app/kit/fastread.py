@@ -20,7 +20,7 @@ import asyncpg
 import orjson
 from sqlalchemy import ARRAY, ColumnElement, Integer, Select, bindparam
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.sqltypes import NumericCommon
@@ -66,6 +66,18 @@ def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A pooled connection for compiled reads, without an ORM session (the busiest reads
+    need none of its bookkeeping). `info` says, as a session's does, whether drafts show."""
+
+    connection: AsyncConnection
+    info: dict[str, Any]
+
+
+Source = AsyncSession | Reading
+
+
+@dataclass(frozen=True)
 class _Compiled:
     sql: str
     names: tuple[str, ...]
@@ -102,9 +114,12 @@ class Prepared:
         self._compiled[key] = found
         return found
 
-    async def rows(self, session: AsyncSession, **params: Any) -> list[tuple[Any, ...]]:
+    async def rows(self, session: Source, **params: Any) -> list[tuple[Any, ...]]:
         """The statement's rows for these parameter values, as tuples of Python values."""
-        connection = await session.connection()
+        if isinstance(session, Reading):
+            connection = session.connection
+        else:
+            connection = await session.connection()
         dialect = connection.dialect
         compiled = self._compile(dialect, can_see_drafts(session))
         postgresql = dialect.name == "postgresql"

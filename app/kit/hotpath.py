@@ -14,17 +14,17 @@ import re
 from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.kit.deps import Database
 from app.kit.errors import ProblemError, ServiceUnavailable, is_unavailable
+from app.kit.fastread import Source
 from app.kit.http import resource_response
 
 log = logging.getLogger("communique")
 
-Read = Callable[[AsyncSession, int], Awaitable[BaseModel]]
+Read = Callable[[Source, int], Awaitable[BaseModel]]
 
 
 class HotReads:
@@ -56,11 +56,10 @@ class _Answer:
         request = Request(scope)
         db: Database = scope["app"].state.db
         try:
-            async with db.read() as session:
-                # As app.kit.deps._session: anonymous readers never see drafts.
-                principal = scope.get("state", {}).get("principal")
-                session.info["can_see_drafts"] = principal is not None
-                model = await self.read(session, self.item_id)
+            # As app.kit.deps._session: anonymous readers never see drafts.
+            principal = scope.get("state", {}).get("principal")
+            async with db.reading(can_see_drafts=principal is not None) as reading:
+                model = await self.read(reading, self.item_id)
             response = resource_response(request, model)
         except ProblemError as error:
             response = error.response()

@@ -14,7 +14,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from app.kit.db import dialect_of, utcnow
 from app.kit.enums import Status
 from app.kit.errors import NotFound, Unprocessable
-from app.kit.fastread import Prepared, in_ids
+from app.kit.fastread import Prepared, Source, in_ids
 from app.kit.pagination import (
     PageParams,
     Sort,
@@ -87,7 +87,7 @@ NAMES = tuple(column.key for column in COLUMNS)
 ReleaseRow = namedtuple("ReleaseRow", NAMES)  # type: ignore[misc]  # (names known at import)
 
 
-async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[PressReleaseRead]:
+async def reads(session: Source, rows: Sequence[Any]) -> list[PressReleaseRead]:
     """Representations of release rows, with their (visible) visit ids: one more query."""
     ids = [row[0] for row in rows]
     visit_ids: dict[int, list[int]] = defaultdict(list)
@@ -102,7 +102,7 @@ async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[PressRelease
     ]
 
 
-async def get_read(session: AsyncSession, *, release_id: int) -> PressReleaseRead:
+async def get_read(session: Source, *, release_id: int) -> PressReleaseRead:
     """The representation of one release, or 404 (drafts are invisible to anonymous readers)."""
     rows = []
     if 1 <= release_id <= MAX_ID:

@@ -17,7 +17,7 @@ from app.delegations.schemas import DelegationRead
 from app.kit.db import dialect_of, replace_children, utcnow
 from app.kit.enums import DatePrecision
 from app.kit.errors import NotFound, Unprocessable
-from app.kit.fastread import Prepared, in_ids
+from app.kit.fastread import Prepared, Source, in_ids
 from app.kit.pagination import PageParams, Sort, date_key, id_key, paginate
 from app.kit.refs import check_references, get_or_404
 from app.kit.schemas import MAX_ID
@@ -122,7 +122,7 @@ NAMES = tuple(column.key for column in COLUMNS)
 DELEGATION_NAMES = tuple(column.key for column in DELEGATION_COLUMNS)
 
 
-async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[VisitRead]:
+async def reads(session: Source, rows: Sequence[Any]) -> list[VisitRead]:
     """Representations of visit rows with everything they embed: five more queries, whatever
     the number of rows."""
     ids = [row[0] for row in rows]
@@ -158,7 +158,7 @@ async def reads(session: AsyncSession, rows: Sequence[Any]) -> list[VisitRead]:
     ]
 
 
-async def get_read(session: AsyncSession, *, visit_id: int) -> VisitRead:
+async def get_read(session: Source, *, visit_id: int) -> VisitRead:
     """The representation of one visit, or 404 (drafts are invisible to anonymous readers)."""
     rows = await BY_ID.rows(session, visit_id=visit_id) if 1 <= visit_id <= MAX_ID else []
     if not rows:
