@@ -15,6 +15,7 @@ from app.kit import errors
 from app.kit.cache import ResultCache
 from app.kit.db import create_engine
 from app.kit.deps import Database
+from app.kit.fastread import Source
 from app.kit.hotpath import HotReads
 from app.kit.limits import BodyLimitMiddleware
 from app.officials.router import router as officials_router
@@ -36,6 +37,11 @@ Reads are anonymous and see published content only; writes need
 `Authorization: Bearer <key>` (keys come from `communique keys create`).
 Errors are RFC 9457 problem details.
 """
+
+
+async def _visit_json(source: Source, visit_id: int) -> bytes:
+    visit = await visits.get_read(source, visit_id=visit_id)
+    return visit.__pydantic_serializer__.to_json(visit)
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -86,10 +92,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(
         HotReads,
         reads={
-            press_releases_path: lambda session, id_: press_releases.get_read(
-                session, release_id=id_
+            press_releases_path: lambda source, id_: press_releases.get_json(
+                source, release_id=id_
             ),
-            visits_path: lambda session, id_: visits.get_read(session, visit_id=id_),
+            visits_path: _visit_json,
         },
     )
     app.add_middleware(AuthenticationMiddleware)

@@ -17,7 +17,20 @@ async def test_fast_and_routed_reads_agree(
         published = await factories.visit(client, editor_headers, status="published")
         draft = await factories.visit(client, editor_headers)
     else:
-        published = await factories.press_release(client, editor_headers, status="published")
+        visit = await factories.visit(client, editor_headers, status="published")
+        published = await factories.press_release(
+            client,
+            editor_headers,
+            status="published",
+            title="Visite d’une délégation — « coopération » & <défense>",
+            body='Texte\u00a0avec des caractères: é, ü, 中文, العربية, "guillemets", \\.',
+            language="fr",
+            published_on="2023-05-08",
+            dateline="Rabat, le 8 mai 2023",
+            source_url="https://example.org/communiques/2023/05/08?x=1&y=2",
+            issuer_organization_id=visit["host_organization_id"],
+            visit_ids=[visit["id"]],
+        )
         draft = await factories.press_release(client, editor_headers)
     base = f"/api/v1/{collection}"
     for item, visible in ((published, True), (draft, False)):

@@ -13,18 +13,17 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.kit.deps import Database
 from app.kit.errors import ProblemError, ServiceUnavailable, is_unavailable
 from app.kit.fastread import Source
-from app.kit.http import resource_response
+from app.kit.http import json_response
 
 log = logging.getLogger("communique")
 
-Read = Callable[[Source, int], Awaitable[BaseModel]]
+Read = Callable[[Source, int], Awaitable[bytes]]
 
 
 class HotReads:
@@ -59,8 +58,8 @@ class _Answer:
             # As app.kit.deps._session: anonymous readers never see drafts.
             principal = scope.get("state", {}).get("principal")
             async with db.reading(can_see_drafts=principal is not None) as reading:
-                model = await self.read(reading, self.item_id)
-            response = resource_response(request, model)
+                body = await self.read(reading, self.item_id)
+            response = json_response(request, body)
         except ProblemError as error:
             response = error.response()
         except Exception as error:

@@ -30,6 +30,17 @@ def resource_response(
 ) -> Response:
     """The resource as JSON with its ETag; 304 when the client already has this version."""
     body = model.__pydantic_serializer__.to_json(model)
+    return json_response(request, body, status_code=status_code, headers=headers)
+
+
+def json_response(
+    request: Request,
+    body: bytes,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A resource's JSON bytes with their ETag; 304 when the client already has them."""
     etag = etag_of(body)
     all_headers = {"ETag": etag, **(headers or {})}
     if status_code == 200 and request.method in ("GET", "HEAD"):
