@@ -3,7 +3,7 @@
 #   make run     migrate, load the demo data and serve (HOST, PORT, DATABASE_URL honoured)
 #   make test    ruff and mypy, then the whole test suite (TEST_DATABASE_URL picks PostgreSQL)
 #   make lint    ruff (lint + format check) and mypy
-#   make bench   the benchmarks (BENCH_ARGS passed on, e.g. BENCH_ARGS=--scale)
+#   make bench   the benchmarks (BENCH_ARGS passed on: --db sqlite, --scale, --only KEY,…)
 #   make clean   caches and build leftovers; `make distclean` also drops .venv and var/
 
 PYTHON ?= python3
@@ -45,7 +45,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# The bench's own tools (Datasette as the SQLite peer, pyinstrument for bench.profile).
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
