@@ -402,22 +402,18 @@ def cpu_seconds(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, 
 # --- database connections ------------------------------------------------------------------
 
 
-def db_sessions(url: str) -> int | None:
-    """Connections ever opened to the bench database (pg_stat_database.sessions): the
-    difference over a run is how many connections the server opened during it."""
+def pg_value(url: str, sql: str) -> Any:
+    """One value read from the bench database (None when it cannot be read)."""
     import asyncio
 
     import asyncpg
 
     from bench.load import plain_url
 
-    async def read() -> int | None:
+    async def read() -> Any:
         conn = await asyncpg.connect(plain_url(url), timeout=10)
         try:
-            value = await conn.fetchval(
-                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
-            )
-            return int(value) if value is not None else None
+            return await conn.fetchval(sql)
         finally:
             await conn.close()
 
@@ -425,6 +421,15 @@ def db_sessions(url: str) -> int | None:
         return asyncio.run(read())
     except (OSError, asyncpg.PostgresError):
         return None
+
+
+def db_sessions(url: str) -> int | None:
+    """Connections ever opened to the bench database (pg_stat_database.sessions): the
+    difference over a run is how many connections the server opened during it."""
+    value = pg_value(
+        url, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+    )
+    return int(value) if value is not None else None
 
 
 # --- modes -----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ multiple of the same endpoint's p99 at 200k; the targets are about the largest s
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import os
 import platform
@@ -45,6 +44,7 @@ from bench.__main__ import (
     git_commit,
     http_get,
     log,
+    pg_value,
     quietest,
     run_wrk,
     wait_for_quiet,
@@ -123,21 +123,8 @@ def _service(url: str, port: int) -> Server:
 
 
 def _database_size(url: str) -> int | None:
-    import asyncpg
-
-    from bench.load import plain_url
-
-    async def read() -> int:
-        conn = await asyncpg.connect(plain_url(url), timeout=10)
-        try:
-            return int(await conn.fetchval("SELECT pg_database_size(current_database())"))
-        finally:
-            await conn.close()
-
-    try:
-        return asyncio.run(read())
-    except (OSError, asyncpg.PostgresError):
-        return None
+    value = pg_value(url, "SELECT pg_database_size(current_database())")
+    return int(value) if value is not None else None
 
 
 def _one_run(
