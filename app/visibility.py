@@ -7,10 +7,9 @@ by the hook below, for the precompiled hot reads (app.kit.fastread) by `visible`
 """
 
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Executable, event, exists
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -44,9 +43,14 @@ def published_only() -> tuple[ExecutableOption, ...]:
     )
 
 
-def can_see_drafts(session: Session | AsyncSession | Any) -> bool:
-    """Sessions (or anything with a session's `info`) outside a request (CLI, seed) see
-    everything."""
+class _WithInfo(Protocol):
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+
+def can_see_drafts(session: _WithInfo) -> bool:
+    """Whether a session (or a fastread.Reading: anything with a session's `info`) may see
+    drafts; sessions outside a request (CLI, seed) see everything."""
     return bool(session.info.get("can_see_drafts", True))
 
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.kit.deps import Database
@@ -41,30 +42,24 @@ class HotReads:
             for pattern, read in self.routes:
                 match = pattern.fullmatch(path)
                 if match is not None:
-                    await _Answer(read, int(match.group(1)))(scope, receive, send)
+                    response = await _answer(scope, read, int(match.group(1)))
+                    await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
 
-class _Answer:
-    def __init__(self, read: Read, item_id: int) -> None:
-        self.read = read
-        self.item_id = item_id
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope)
-        db: Database = scope["app"].state.db
-        try:
-            # As app.kit.deps._session: anonymous readers never see drafts.
-            principal = scope.get("state", {}).get("principal")
-            async with db.reading(can_see_drafts=principal is not None) as reading:
-                body = await self.read(reading, self.item_id)
-            response = json_response(request, body)
-        except ProblemError as error:
-            response = error.response()
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-            log.warning("database unavailable on GET %s: %s", scope["path"], error)
-            response = ServiceUnavailable().response()
-        await response(scope, receive, send)
+async def _answer(scope: Scope, read: Read, item_id: int) -> Response:
+    db: Database = scope["app"].state.db
+    try:
+        # As app.kit.deps._session: anonymous readers never see drafts.
+        principal = scope.get("state", {}).get("principal")
+        async with db.reading(can_see_drafts=principal is not None) as reading:
+            body = await read(reading, item_id)
+        return json_response(Request(scope), body)
+    except ProblemError as error:
+        return error.response()
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("database unavailable on GET %s: %s", scope["path"], error)
+        return ServiceUnavailable().response()

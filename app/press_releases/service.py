@@ -103,26 +103,27 @@ async def reads(session: Source, rows: Sequence[Any]) -> list[PressReleaseRead]:
     ]
 
 
-async def get_json(session: Source, *, release_id: int) -> bytes:
-    """The release's JSON exactly as PressReleaseRead writes it, built straight from the row
-    (the busiest read: no model in between). Or 404, as `get_read`."""
+async def _row(session: Source, release_id: int) -> tuple[Any, ...]:
+    """The release's row (COLUMNS), or 404 (drafts are invisible to anonymous readers)."""
     rows = await BY_ID.rows(session, release_id=release_id) if 1 <= release_id <= MAX_ID else []
     if not rows:
         raise NotFound(f"No press release {release_id}.")
-    links = await VISIT_LINKS.rows(session, ids=[rows[0][0]])
-    fields = dict(zip(NAMES, rows[0], strict=True))
+    return rows[0]
+
+
+async def get_json(session: Source, *, release_id: int) -> bytes:
+    """The release's JSON exactly as PressReleaseRead writes it, built straight from the row
+    (the busiest read: no model in between)."""
+    row = await _row(session, release_id)
+    links = await VISIT_LINKS.rows(session, ids=[row[0]])
+    fields = dict(zip(NAMES, row, strict=True))
     fields["visit_ids"] = [visit_id for _, visit_id in links]
     return orjson.dumps(fields, option=orjson.OPT_UTC_Z)
 
 
 async def get_read(session: Source, *, release_id: int) -> PressReleaseRead:
-    """The representation of one release, or 404 (drafts are invisible to anonymous readers)."""
-    rows = []
-    if 1 <= release_id <= MAX_ID:
-        rows = await BY_ID.rows(session, release_id=release_id)
-    if not rows:
-        raise NotFound(f"No press release {release_id}.")
-    return (await reads(session, rows))[0]
+    """The representation of one release, or 404."""
+    return (await reads(session, [await _row(session, release_id)]))[0]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 `ANALYZE` records the most common lexemes of a tsvector column with the share of rows holding
 each (`pg_stats.most_common_elems`), and the smallest share listed: a lexeme not listed is
-rarer than that. From these, `share` estimates the part of the rows a tsquery matches (AND:
+rarer than that. From these, `estimate` gives the part of the rows a tsquery matches (AND:
 the rarest side; OR: the sum; NOT and phrases: as loose as their words), which is all a search
 needs to choose between walking the newest rows and asking the word index.
 """

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -120,6 +121,7 @@ def _vector(entity: Any) -> Any:
     return literal_column(f"{entity.__tablename__}.search_vector")
 
 
+@cache
 def recency(kind: str) -> Sort:
     """Newest first: the order candidates for ranking are picked in."""
     if kind == "press_release":
@@ -286,12 +288,12 @@ async def _slice_start(session: AsyncSession, kind: str, rows: float) -> Any:
     found = _slice_starts.get(key)
     if found is None or time.monotonic() - found[0] > REFRESH_SECONDS:
         found = (time.monotonic(), {})
+        sort = recency(kind)
         for n in SLICE_ROWS:
-            date_column = recency(kind).keys[0].column
             first = await session.scalar(
-                select(date_column)
+                select(sort.keys[0].column)
                 .select_from(_entity(kind))
-                .order_by(*recency(kind).order_by())
+                .order_by(*sort.order_by())
                 .offset(n)
                 .limit(1)
             )
