@@ -38,6 +38,7 @@ from bench.__main__ import (
     WrkResult,
     _fmt_ms,
     _fmt_rps,
+    conclude,
     cpu_seconds,
     cpu_snapshot,
     db_sessions,
@@ -409,9 +410,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         write_outputs(table)
         log(f"wrote {RESULTS.relative_to(HERE.parent)} and the README's scale section")
-    missed = [v for v in verdicts if v is False]
-    log(
-        f"targets met: {sum(1 for v in verdicts if v)}/{len(verdicts)} "
-        f"({sum(1 for v in verdicts if v is None)} not measured)"
-    )
-    return 2 if missed and args.strict else 0
+    return conclude(verdicts, strict=args.strict)
