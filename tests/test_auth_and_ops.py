@@ -168,7 +168,20 @@ async def test_admin_lists_keys_without_their_secrets(
     keys = response.json()
     assert {"test admin", "test editor"} <= {key["name"] for key in keys}
     for key in keys:
-        assert set(key) == {"id", "name", "role", "prefix", "created_at", "revoked_at"}, key
+        assert set(key) == {
+            "id",
+            "name",
+            "role",
+            "prefix",
+            "state",
+            "created_at",
+            "revoked_at",
+            "expires_at",
+            "last_used_at",
+            "rotated_at",
+            "previous_prefix",
+            "previous_expires_at",
+        }, key
         assert key["role"] in {"editor", "admin"}
     for secret in (secret_of(admin_headers), secret_of(editor_headers)):
         assert secret not in response.text
