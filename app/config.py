@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     stats_cache_seconds: float = 5.0
     # Database connections each process keeps open (PostgreSQL).
     pool_size: int = 20
+    # Seconds one SQL statement may run before it is cancelled and the request answered 503
+    # (0: no limit), on both databases: no request can hold a connection for long.
+    statement_timeout: float = 5.0
 
     @property
     def async_database_url(self) -> str:

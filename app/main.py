@@ -14,6 +14,7 @@ from app.delegations.router import router as delegations_router
 from app.kit import errors
 from app.kit.cache import ResultCache
 from app.kit.db import create_engine
+from app.kit.deadline import limit_statements
 from app.kit.deps import Database
 from app.kit.fastread import Source
 from app.kit.hotpath import HotReads
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 timeout=settings.db_timeout,
                 pool_size=settings.pool_size,
             )
+            limit_statements(engine, settings.statement_timeout)
             app.state.db = Database.for_engine(engine)
         # What exists once the app is built lives as long as the process: out of the
         # collector's way, so its full collections stay short (no stalls of tens of ms).

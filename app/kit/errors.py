@@ -134,7 +134,7 @@ def integrity_problem(error: sa_exc.IntegrityError) -> ProblemError:
 # SQLSTATE classes of a database that cannot serve now (as opposed to a bad request):
 # connection exceptions, insufficient resources (too many clients, out of memory or disk),
 # operator intervention (shutting down, starting up).
-_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "57014")  # 57014: statement_timeout
 
 
 def is_unavailable(error: BaseException) -> bool:

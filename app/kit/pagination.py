@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.errors import BadRequest
+from app.kit.schemas import MAX_ID
 
 T = TypeVar("T")
 
@@ -59,7 +60,9 @@ def decode_cursor(cursor: str) -> list[Any]:
 
 
 def _as_int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+    """An integer of a cursor, within the range of the ids it stands for (a larger one could
+    only have been forged, and would overflow the database's integers)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ID:
         raise ValueError
     return value
 
@@ -191,6 +194,11 @@ async def count(session: AsyncSession, entity: Any, filters: Sequence[ColumnElem
     return (await session.scalar(select(func.count(entity.id)).where(*filters))) or 0
 
 
+# A list ranked by relevance pages by position, and a page's cost grows with its position:
+# such a list ends after MAX_RANKED items (cursors beyond are refused).
+MAX_RANKED = 1000
+
+
 def ranked_offset(page: PageParams) -> int:
     """Where a page of a relevance-ranked list starts (ranked lists page by position)."""
     if not page.cursor:
@@ -202,13 +210,17 @@ def ranked_offset(page: PageParams) -> int:
         offset = _as_int(values[1])
     except ValueError:
         raise BadRequest("The cursor is malformed; use next_cursor as returned.") from None
-    if not 0 <= offset <= 1_000_000:
-        raise BadRequest("The cursor is malformed; use next_cursor as returned.")
+    if not 0 <= offset < MAX_RANKED:
+        raise BadRequest(
+            f"Lists ranked by relevance end after {MAX_RANKED} items; "
+            "use next_cursor as returned, or narrow the query."
+        )
     return offset
 
 
-def ranked_cursor(offset: int) -> str:
-    return encode_cursor(["rank", offset])
+def ranked_cursor(offset: int) -> str | None:
+    """The cursor of the page at `offset`, or None past the end of a ranked list."""
+    return encode_cursor(["rank", offset]) if offset < MAX_RANKED else None
 
 
 async def paginate_ranked(

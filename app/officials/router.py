@@ -6,7 +6,7 @@ from app.kit import openapi
 from app.kit.crud import Resource, add_item_routes
 from app.kit.deps import SessionDep
 from app.kit.pagination import PageDep
-from app.kit.query import IdQuery, TextQuery
+from app.kit.query import IdQuery, WordsQuery
 from app.kit.schemas import Page
 from app.officials import service
 from app.officials.models import Official
@@ -25,7 +25,7 @@ async def list_officials(
     session: SessionDep,
     page: PageDep,
     q: Annotated[
-        TextQuery | None,
+        WordsQuery | None,
         Query(description="Name or alias; tolerant of transliteration (Moghedi finds Al-Moghidi)."),
     ] = None,
     organization_id: Annotated[IdQuery | None, Query(description="Holds a position there.")] = None,

@@ -7,7 +7,7 @@ from app.kit.crud import Resource, add_item_routes
 from app.kit.deps import SessionDep
 from app.kit.enums import OrganizationKind
 from app.kit.pagination import PageDep
-from app.kit.query import CountryQuery, TextQuery
+from app.kit.query import CountryQuery, WordsQuery
 from app.kit.schemas import Page
 from app.organizations import service
 from app.organizations.models import Organization
@@ -26,7 +26,7 @@ async def list_organizations(
     session: SessionDep,
     page: PageDep,
     q: Annotated[
-        TextQuery | None,
+        WordsQuery | None,
         Query(
             description="Name, acronym or alias; tolerant of case, accents and spelling variants."
         ),

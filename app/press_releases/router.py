@@ -7,7 +7,7 @@ from app.kit.crud import Resource, add_item_routes
 from app.kit.deps import SessionDep
 from app.kit.enums import Status
 from app.kit.pagination import PageDep
-from app.kit.query import DateQuery, IdQuery, LanguageQuery, TextQuery
+from app.kit.query import DateQuery, IdQuery, LanguageQuery, WordsQuery
 from app.kit.schemas import Page
 from app.press_releases import service
 from app.press_releases.models import PressRelease
@@ -25,7 +25,7 @@ def read(release: PressRelease) -> PressReleaseRead:
 async def list_press_releases(
     session: SessionDep,
     page: PageDep,
-    q: Annotated[TextQuery | None, Query(description="Full-text search.")] = None,
+    q: Annotated[WordsQuery | None, Query(description="Full-text search.")] = None,
     language: Annotated[LanguageQuery | None, Query(description="`fr` also finds `fr-CA`.")] = None,
     from_: Annotated[DateQuery | None, Query(alias="from", description="published_on ≥")] = None,
     to: Annotated[DateQuery | None, Query(description="published_on ≤")] = None,

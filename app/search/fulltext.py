@@ -4,7 +4,7 @@ PostgreSQL: stored tsvectors stemmed by the release's language and unaccented, q
 `cq_tsquery` (websearch syntax, every language at once), ranked by ts_rank, highlighted by
 ts_headline. SQLite: FTS5 (porter stemming, diacritics removed), bm25, snippet().
 
-Both answer the same `hits(q)` question: which ids match and how well (higher is better).
+Both answer the same question: which ids match and how well (higher is better).
 """
 
 import html
@@ -16,6 +16,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Float,
@@ -41,6 +42,7 @@ from app.kit.fastread import Prepared, in_ids
 from app.kit.pagination import Sort, date_key, id_key
 from app.kit.text import clean_text
 from app.press_releases.models import PressRelease
+from app.search import textscan
 from app.search.frequency import REFRESH_SECONDS, estimate, statistics
 from app.visibility import can_see_drafts
 from app.visits.models import Visit, release_visits
@@ -53,7 +55,6 @@ HIDDEN_BRACKETS = "\ue000\ue001"
 _SHOWN_BRACKETS = str.maketrans(HIDDEN_BRACKETS, "<>")
 _TOKENS = re.compile(r'(-?)"([^"]*)"|(-?)([^\s"]+)')
 _WORD = re.compile(r"\w+")
-TITLE_WEIGHT = 10.0
 
 releases_fts = table(
     "press_releases_fts", column("rowid", Integer), column("press_releases_fts", String)
@@ -65,8 +66,27 @@ def fts5_query(q: str) -> str | None:
     """A user's query in FTS5 syntax, every word quoted (so nothing in it is an operator):
     words and "phrases" must all match, `-word` excludes, `or` between terms offers a choice.
     None when nothing in it is searchable."""
+    groups, excluded = _terms(q)
+    positive = [
+        group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")" for group in groups if group
+    ]
+    if not positive:
+        return None
+    return " AND ".join(positive) + "".join(f" NOT {term}" for term in excluded)
+
+
+def wanted_terms(q: str) -> list[str]:
+    """The terms (quoted words or phrases) a match may have found: those not excluded."""
+    groups, _ = _terms(q)
+    return [term for group in groups for term in group]
+
+
+def _terms(q: str) -> tuple[list[list[str]], list[str]]:
+    """The query's quoted terms: groups of alternatives (all groups must match), and the
+    excluded terms. Each term once, however often it is written."""
     groups: list[list[str]] = [[]]
     excluded: list[str] = []
+    seen: set[str] = set()
     pending_or = False
     for neg_phrase, phrase, neg_word, word in _TOKENS.findall(clean_text(q)):
         text = phrase if phrase else word
@@ -77,6 +97,10 @@ def fts5_query(q: str) -> str | None:
         if not words:
             continue
         term = '"' + " ".join(words) + '"'
+        if term.lower() in seen:  # a word asked twice is looked up once
+            pending_or = False
+            continue
+        seen.add(term.lower())
         if neg_phrase or neg_word:
             excluded.append(term)
         elif pending_or:
@@ -84,12 +108,7 @@ def fts5_query(q: str) -> str | None:
         else:
             groups.append([term])
         pending_or = False
-    positive = [
-        group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")" for group in groups if group
-    ]
-    if not positive:
-        return None
-    return " AND ".join(positive) + "".join(f" NOT {term}" for term in excluded)
+    return groups, excluded
 
 
 def _pg_query(q: str) -> Any:
@@ -233,6 +252,10 @@ async def newest_matches(
     """
     entity = _entity(kind)
     if dialect_of(session) != "postgresql":
+        # SQLite: every match listed, then sorted. Listing a match costs about a
+        # microsecond, checking one row of a walk fifty (a seek in each word's list), so
+        # a walk would only pay for words in most of the archive; the statement time
+        # limit (app.kit.db) bounds what a query's words can cost.
         stmt = (
             select(entity.id)
             .where(_match("sqlite", q, kind), *filters)
@@ -322,21 +345,34 @@ def _order_on(sort: Sort, selectable: Any) -> list[Any]:
     return [replace(key, column=selectable.c[f"k{i}"]).order() for i, key in enumerate(sort.keys)]
 
 
-def hits(dialect: str, q: str, kind: str, candidates: Sequence[int]) -> Select[Any]:
-    """(id, score) of the `candidates` (ids from `newest_matches`), score in 0..1 with title
-    words weighing more than body words."""
+def pg_hits(q: str, kind: str, candidates: Sequence[int]) -> Select[Any]:
+    """PostgreSQL: (id, score) of the `candidates` (ids from `newest_matches`), score in 0..1
+    with title words weighing more than body words (their tsvector weight)."""
     entity = _entity(kind)
-    if dialect == "postgresql":
-        # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
-        score: Any = func.ts_rank(_vector(entity), _pg_query(q), 32).cast(Float)
-        return select(entity.id.label("id"), score.label("score")).where(entity.id.in_(candidates))
-    table = releases_fts if kind == "press_release" else visits_fts
-    fts = fts5_query(q)
-    if fts is None:
-        return select(entity.id.label("id"), literal_column("0.0").label("score")).where(false())
-    bm25 = -func.bm25(literal_column(table.name), TITLE_WEIGHT, 1.0)
-    return select(table.c.rowid.label("id"), (bm25 / (bm25 + 1.0)).label("score")).where(
-        table.c[table.name].match(fts), table.c.rowid.in_(candidates)
+    # Normalization 32 maps the rank into 0..1 (rank / (rank + 1)).
+    score: Any = func.ts_rank(_vector(entity), _pg_query(q), 32).cast(Float)
+    return select(entity.id.label("id"), score.label("score")).where(entity.id.in_(candidates))
+
+
+async def sqlite_scores(
+    session: AsyncSession, kind: str, q: str, candidates: Sequence[int]
+) -> list[tuple[int, str, float]]:
+    """SQLite: (id, title, score) of the candidates, scored from their title and the start
+    of their body (app.search.textscan)."""
+    if not candidates:
+        return []
+    keys = textscan.query_keys(wanted_terms(q))
+    rows = await SQLITE_RANK_TEXTS[kind].rows(session, ids=list(candidates))
+    return [(id_, title, textscan.score(title, body or "", keys)) for id_, title, body in rows]
+
+
+def _scored(scores: list[tuple[int, str, float]]) -> Select[Any]:
+    """SQLite: (id, score) rows of Python-made scores (one JSON parameter), to join a list to."""
+    pairs = func.json_each(orjson.dumps([[id_, score] for id_, _, score in scores]).decode())
+    each = pairs.table_valued("value").alias("scores")
+    return select(
+        cast(func.json_extract(each.c.value, "$[0]"), Integer).label("id"),
+        cast(func.json_extract(each.c.value, "$[1]"), Float).label("score"),
     )
 
 
@@ -351,7 +387,9 @@ async def ranked(
     candidates = await newest_matches(
         session, kind, q, filters=filters, sort=recency(kind), limit=CANDIDATES
     )
-    return hits(dialect_of(session), q, kind, candidates)
+    if dialect_of(session) != "postgresql":
+        return _scored(await sqlite_scores(session, kind, q, candidates))
+    return pg_hits(q, kind, candidates)
 
 
 def _pg_score(entity: Any) -> Any:
@@ -363,12 +401,14 @@ def _pg_headline(kind: str) -> Any:
     options = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, MaxFragments=2"
     if kind == "press_release":
         config: Any = func.cq_regconfig(PressRelease.language)
-        text = func.concat_ws(" — ", PressRelease.title, PressRelease.body)
     else:
         config = literal_column("'cq_simple'::regconfig")
-        text = func.concat_ws(" — ", Visit.title, Visit.summary)
-    # ts_headline drops what looks like HTML tags; keep angle brackets out of its sight.
-    hidden = func.translate(text, "<>", HIDDEN_BRACKETS)
+    # A bounded prefix: ts_headline's work grows with the text and its matches.
+    text = func.left(_snippet_text(kind), textscan.SCAN_CHARS)
+    # ts_headline drops what looks like HTML tags: angle brackets become private-use
+    # stand-ins while it works. The markers and stand-ins, should the text hold them, are
+    # dropped, so only the markers ts_headline adds become tags.
+    hidden = func.translate(text, "<>" + START + STOP + HIDDEN_BRACKETS, HIDDEN_BRACKETS)
     return func.ts_headline(config, hidden, _tsquery_param(), options)
 
 
@@ -410,15 +450,12 @@ async def top_hits(
             return []
         rows = await PG_TOP[kind].rows(session, tsquery=tsquery, ids=candidates, top=top)
         return [(id_, title, score) for id_, title, score in rows]
-    entity = _entity(kind)
-    hits_ = (await ranked(session, kind, q)).subquery()
-    scored = await session.execute(
-        select(entity.id, entity.title, hits_.c.score)
-        .join(hits_, hits_.c.id == entity.id)
-        .order_by(hits_.c.score.desc(), entity.id)
-        .limit(top)
+    candidates = await newest_matches(
+        session, kind, q, filters=(), sort=recency(kind), limit=CANDIDATES
     )
-    return [(id_, title, score) for id_, title, score in scored]
+    scored = await sqlite_scores(session, kind, q, candidates)
+    scored.sort(key=lambda hit: (-hit[2], hit[0]))
+    return scored[:top]
 
 
 async def highlights(
@@ -432,9 +469,10 @@ async def highlights(
         if tsquery is None:
             tsquery = await pg_tsquery(session, q)
         found = await PG_SNIPPETS[kind].rows(session, tsquery=tsquery, ids=ids)
-    else:
-        found = list((await session.execute(snippets(q, kind, ids))).all())
-    return {id_: render_snippet(raw) for id_, raw in found}
+        return {id_: render_snippet(raw) for id_, raw in found}
+    keys = textscan.query_keys(wanted_terms(q))
+    texts = await SQLITE_TEXTS[kind].rows(session, ids=ids)
+    return {id_: textscan.make_snippet(text or "", keys) for id_, text in texts}
 
 
 def release_matches(dialect: str, q: str) -> Any:
@@ -452,15 +490,36 @@ def visit_matches(dialect: str, q: str) -> Any:
     return _match(dialect, q, "visit") | Visit.id.in_(reported)
 
 
-def snippets(q: str, kind: str, ids: list[int]) -> Select[Any]:
-    """SQLite: (id, snippet) for the given hits only (highlighting is costly, so it is done
-    after ranking and paging; PostgreSQL's statement is PG_SNIPPETS)."""
-    table = releases_fts if kind == "press_release" else visits_fts
-    fts = fts5_query(q) or '""'
-    snippet = func.snippet(literal_column(table.name), -1, START, STOP, "…", 24)
-    return select(table.c.rowid, snippet).where(
-        table.c[table.name].match(fts), table.c.rowid.in_(ids)
-    )
+def _snippet_text(kind: str) -> Any:
+    """PostgreSQL: the text a snippet is taken from: title, then body (or summary)."""
+    if kind == "press_release":
+        return func.concat_ws(" — ", PressRelease.title, PressRelease.body)
+    return func.concat_ws(" — ", Visit.title, Visit.summary)
+
+
+def _sqlite_texts(kind: str) -> Prepared:
+    """SQLite: (id, the first SCAN_CHARS characters of the text) of the page's hits, which
+    app.search.snippets highlights (FTS5's snippet() costs the square of a word's
+    occurrences in the whole text)."""
+    entity = _entity(kind)
+    second = PressRelease.body if kind == "press_release" else Visit.summary
+    both = entity.title + " — " + func.coalesce(second, "")
+    text = func.substr(both, 1, textscan.SCAN_CHARS)
+    return Prepared(lambda: select(entity.id, text).where(in_ids(entity.id, "ids")))
+
+
+SQLITE_TEXTS = {kind: _sqlite_texts(kind) for kind in ("press_release", "visit")}
+
+
+def _sqlite_rank_texts(kind: str) -> Prepared:
+    """SQLite: (id, title, the first RANK_CHARS characters of the body or summary)."""
+    entity = _entity(kind)
+    second = PressRelease.body if kind == "press_release" else Visit.summary
+    body = func.substr(second, 1, textscan.RANK_CHARS)
+    return Prepared(lambda: select(entity.id, entity.title, body).where(in_ids(entity.id, "ids")))
+
+
+SQLITE_RANK_TEXTS = {kind: _sqlite_rank_texts(kind) for kind in ("press_release", "visit")}
 
 
 def render_snippet(raw: str | None) -> str:

@@ -7,7 +7,7 @@ from app.kit.crud import Resource, add_item_routes
 from app.kit.deps import SessionDep
 from app.kit.enums import Status
 from app.kit.pagination import PageDep
-from app.kit.query import CountryQuery, DateQuery, IdQuery, TextQuery
+from app.kit.query import CountryQuery, DateQuery, IdQuery, TextQuery, WordsQuery
 from app.kit.schemas import Page
 from app.visits import service
 from app.visits.models import Visit
@@ -50,7 +50,7 @@ async def visit_filters(
     ] = None,
     topic: Annotated[TextQuery | None, Query()] = None,
     q: Annotated[
-        TextQuery | None,
+        WordsQuery | None,
         Query(description="Full text over title, summary and linked visible releases."),
     ] = None,
     status: Annotated[Status | None, Query(description="Editors only see drafts.")] = None,
