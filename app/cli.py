@@ -5,7 +5,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.config import get_settings
 
@@ -33,6 +33,15 @@ def _with_session(work: Callable[..., Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+# How `serve` runs uvicorn, whatever the address and number of workers.
+SERVER_OPTIONS: dict[str, Any] = {
+    "proxy_headers": True,
+    "access_log": False,
+    # No `server: uvicorn` on every response: it tells an attacker what to aim at.
+    "server_header": False,
+}
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -43,8 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers or settings.workers,
-        proxy_headers=True,
-        access_log=False,
+        **SERVER_OPTIONS,
     )
     return 0
 

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 import app.visibility  # noqa: F401  (installs the draft filter on every session)
 from app.auth.middleware import AuthenticationMiddleware
@@ -17,6 +18,7 @@ from app.kit.db import create_engine
 from app.kit.deadline import limit_statements
 from app.kit.deps import Database
 from app.kit.fastread import Source
+from app.kit.headers import SecurityHeaders
 from app.kit.hotpath import HotReads
 from app.kit.limits import BodyLimitMiddleware
 from app.officials.router import router as officials_router
@@ -45,6 +47,12 @@ async def _visit_json(source: Source, visit_id: int) -> bytes:
     return visit.__pydantic_serializer__.to_json(visit)
 
 
+class Communique(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Around the framework's own error middleware too, so that its 500s carry them.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -67,11 +75,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if owned:
             await app.state.db.engine.dispose()
 
-    app = FastAPI(
+    app = Communique(
         title="Communiqué",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # `/api/v1/visits/` is no URL of the API (404), rather than a redirect whose
+        # Location Starlette builds from the request's Host header.
+        redirect_slashes=False,
     )
     if database is not None:
         app.state.db = database
@@ -89,8 +100,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         keys_router,
     ):
         app.include_router(router)
-    # Outermost last: refuse oversized bodies, then authenticate, then answer the busiest
-    # reads without routing.
+    # Outermost last: authenticate, refuse oversized bodies, then answer the busiest reads
+    # without routing. Nothing reads the body before a writer is known to hold a valid key.
     app.add_middleware(
         HotReads,
         reads={
@@ -100,6 +111,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             visits_path: _visit_json,
         },
     )
-    app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(AuthenticationMiddleware)
     return app

@@ -1,5 +1,10 @@
 """Authentication before anything else: a write without a valid key is refused (401) before
-its body is read, let alone validated."""
+its body is read, let alone validated (nor `100 Continue` sent: app.kit.limits).
+
+A request with more than one `Authorization` header is refused (401) rather than reading one
+of them: proxies and other frameworks read the first, Starlette's header lookup the last, and a
+request that two parts of a chain would attribute to two different keys must not get through.
+"""
 
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -8,6 +13,7 @@ from app.auth import service
 from app.kit.deps import SAFE_METHODS, Database, Principal
 from app.kit.enums import Role
 from app.kit.errors import ProblemError, ServiceUnavailable, Unauthorized, is_unavailable
+from app.kit.limits import closing
 
 
 class AuthenticationMiddleware:
@@ -21,13 +27,16 @@ class AuthenticationMiddleware:
         try:
             principal = await self._authenticate(scope)
         except ProblemError as error:
-            await error.response()(scope, receive, send)
+            await closing(error.response(), scope)(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
     async def _authenticate(self, scope: Scope) -> Principal | None:
-        header = dict(scope["headers"]).get(b"authorization")
+        headers = [value for name, value in scope["headers"] if name == b"authorization"]
+        if len(headers) > 1:
+            raise Unauthorized("Send one Authorization header, not several.")
+        header = headers[0] if headers else None
         if header is None:
             if scope["method"] not in SAFE_METHODS and self._is_route(scope):
                 raise Unauthorized()

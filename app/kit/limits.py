@@ -1,10 +1,34 @@
-"""Refuse request bodies over 1 MiB (413) before the application reads them."""
+"""Refuse request bodies over 1 MiB (413) before the application reads them.
 
+This runs after authentication and rate limits (app.main): a client without a valid key, or
+over its limit, is refused before anything reads its body, so it gets its 401 or 429 (not a
+413), and a client that sent `Expect: 100-continue` is not invited to send the body (the
+server answers `100 Continue` only when the application first asks for the body).
+"""
+
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.kit.errors import problem_response
 
 MAX_BODY_BYTES = 1024 * 1024
+
+
+def announces_body(scope: Scope) -> bool:
+    """The request says a body follows (chunked, or a Content-Length other than 0)."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
+def closing(response: Response, scope: Scope) -> Response:
+    """`response`, marked `Connection: close` when it refuses a request whose body has not
+    been read: the body (or, after `Expect: 100-continue`, its absence) would otherwise be
+    taken for the next request on the connection (RFC 9110 §10.1.1)."""
+    if announces_body(scope):
+        response.headers["Connection"] = "close"
+    return response
 
 
 class BodyLimitMiddleware:
