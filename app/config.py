@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,17 @@ class Settings(BaseSettings):
     # Seconds one SQL statement may run before it is cancelled and the request answered 503
     # (0: no limit), on both databases: no request can hold a connection for long.
     statement_timeout: float = 5.0
+    # Requests per window, per API key (anonymous: per client address, IPv6 per /64);
+    # /health, /ready and /metrics are not counted. Off for benchmarks, never in production.
+    rate_limit_enabled: bool = True
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_reads: int = Field(default=1200, ge=1)  # GET and HEAD
+    rate_limit_writes: int = Field(default=300, ge=1)  # POST, PUT, PATCH, DELETE
+    rate_limit_extract: int = Field(default=60, ge=1)  # POST /api/v1/extract (its own budget)
+    # Counts shared by every worker (and every instance) through Redis; unset: per process.
+    redis_url: str | None = None
+    # Where the counts live in Redis, so that deployments can share one server.
+    rate_limit_redis_prefix: str = "communique:ratelimit:"
 
     @property
     def async_database_url(self) -> str:

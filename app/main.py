@@ -21,6 +21,7 @@ from app.kit.fastread import Source
 from app.kit.headers import SecurityHeaders
 from app.kit.hotpath import HotReads
 from app.kit.limits import BodyLimitMiddleware
+from app.kit.ratelimit import RateLimiter, RateLimits, declare_in_openapi
 from app.officials.router import router as officials_router
 from app.ops import router as ops_router
 from app.organizations.router import router as organizations_router
@@ -55,6 +56,7 @@ class Communique(FastAPI):
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    limiter = RateLimiter.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         gc.collect()
         gc.freeze()
         yield
+        if limiter is not None:
+            await limiter.aclose()
         if owned:
             await app.state.db.engine.dispose()
 
@@ -87,6 +91,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if database is not None:
         app.state.db = database
     app.state.stats_cache = ResultCache(ttl=settings.stats_cache_seconds)
+    app.state.rate_limiter = limiter
+    if limiter is not None:
+        declare_in_openapi(app)
     errors.install(app)
     for router in (
         ops_router,
@@ -100,8 +107,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         keys_router,
     ):
         app.include_router(router)
-    # Outermost last: authenticate, refuse oversized bodies, then answer the busiest reads
-    # without routing. Nothing reads the body before a writer is known to hold a valid key.
+    # Outermost last: authenticate, count the request against its key's (or address's)
+    # limits, refuse oversized bodies, then answer the busiest reads without routing. Nothing
+    # reads the body before a writer is known to hold a valid key and be within its limits.
     app.add_middleware(
         HotReads,
         reads={
@@ -112,5 +120,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         },
     )
     app.add_middleware(BodyLimitMiddleware)
+    if limiter is not None:
+        app.add_middleware(RateLimits, limiter=limiter)
     app.add_middleware(AuthenticationMiddleware)
     return app
