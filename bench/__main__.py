@@ -51,6 +51,9 @@ START_MARK = "<!-- bench:results:start -->"
 END_MARK = "<!-- bench:results:end -->"
 SQLITE_RESULTS = HERE / "results-sqlite.md"
 SQLITE_MARKS = ("<!-- bench:sqlite:start -->", "<!-- bench:sqlite:end -->")
+# What the service is started with on top of the caller's environment: no rate limits (wrk
+# sends tens of thousands of requests a second from one address), which would measure 429s.
+SERVICE_ENV = {"RATE_LIMIT_ENABLED": "false"}
 
 
 @dataclass(frozen=True)
@@ -487,6 +490,7 @@ def postgresql_mode(args: argparse.Namespace) -> tuple[Mode, dict[str, Path], li
     envs = {
         "service": {
             **os.environ,
+            **SERVICE_ENV,
             "DATABASE_URL": "postgresql+asyncpg://" + plain.removeprefix("postgresql://"),
         },
         "floor": {**os.environ, "BENCH_DATABASE_URL": plain},
@@ -559,7 +563,7 @@ def sqlite_mode(args: argparse.Namespace) -> tuple[Mode, dict[str, Path], list[s
         "service": Server(
             [str(bin_dir / "communique"), "serve", "--workers", "2", "--host", HOST,
              "--port", str(args.port)],
-            {**os.environ, "DATABASE_URL": sqlite.sqlite_url(file)},
+            {**os.environ, **SERVICE_ENV, "DATABASE_URL": sqlite.sqlite_url(file)},
             args.port,
         ),
         "datasette": Server(

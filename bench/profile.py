@@ -29,6 +29,7 @@ from bench.__main__ import (
     LUA,
     OUT,
     ROOT,
+    SERVICE_ENV,
     http_get,
     log,
     parse_wrk,
@@ -56,13 +57,14 @@ def serve(out: Path) -> None:
     import uvicorn
     from pyinstrument import Profiler
 
+    from app.cli import SERVER_OPTIONS
     from app.main import create_app
 
     profiler = Profiler(interval=0.0005)
     app = create_app()
     profiler.start()
     try:
-        uvicorn.run(app, host=HOST, port=PORT, log_level="warning", access_log=False)
+        uvicorn.run(app, host=HOST, port=PORT, log_level="warning", **SERVER_OPTIONS)
     finally:
         session = profiler.stop()
         out.with_suffix(".txt").write_text(profiler.output_text(unicode=True, show_all=False))
@@ -122,7 +124,7 @@ def profile(key: str, paths: Path, duration: float, connections: int) -> list[st
     if port_in_use(PORT):
         raise RuntimeError(f"port {PORT} is in use")
     out = OUT / f"profile-{key}"
-    env = {**os.environ, "DATABASE_URL": os.environ["BENCH_SERVICE_URL"]}
+    env = {**os.environ, **SERVICE_ENV, "DATABASE_URL": os.environ["BENCH_SERVICE_URL"]}
     log_file = open(OUT / "profile-server.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.profile", "serve", "--out", str(out)],

@@ -32,6 +32,7 @@ from bench.__main__ import (
     NOISE,
     OUT,
     README,
+    SERVICE_ENV,
     Endpoint,
     Server,
     Servers,
@@ -117,6 +118,7 @@ def _service(url: str, port: int) -> Server:
         [str(communique), "serve", "--workers", "2", "--host", HOST, "--port", str(port)],
         {
             **os.environ,
+            **SERVICE_ENV,
             "DATABASE_URL": "postgresql+asyncpg://" + plain_url(url).removeprefix("postgresql://"),
         },
         port,
