@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, event
-from sqlalchemy.engine import Connection
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
 from app.kit import text
+from app.kit.errors import breaks_connection
 
 # Named constraints make SQLite batch migrations and autogenerate comparisons reliable.
 NAMING_CONVENTION = {
@@ -108,20 +110,42 @@ def create_engine(url: str, *, timeout: float = 5.0, pool_size: int = 20) -> Asy
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         # A few extra connections for bursts; a steady load never opens and closes them.
         max_overflow=5,
         pool_timeout=timeout,
-        # No pre-ping round trip per request: a connection found dead raises a disconnect
-        # error (answered 503) and the pool replaces its connections by itself.
+        # No pre-ping round trip per request: a pooled connection the driver knows to be
+        # closed is replaced at checkout (_pg_on_checkout); one found dead during a request
+        # raises a disconnect error (answered 503) and the pool replaces its connections.
         connect_args={
             "timeout": timeout,
             "command_timeout": 30,
             "server_settings": {"jit": "off"},
         },
     )
+    event.listen(engine.sync_engine, "handle_error", _pg_on_error)
+    event.listen(engine.sync_engine.pool, "checkout", _pg_on_checkout)
+    return engine
+
+
+def _pg_on_error(context: ExceptionContext) -> None:
+    # SQLAlchemy asks asyncpg whether the connection is closed, which it does not know yet
+    # for a moment after the server ended the session (see errors.breaks_connection): such a
+    # connection would go back to the pool and fail the next request too.
+    if not context.is_disconnect and breaks_connection(context.original_exception):
+        context.is_disconnect = True
+
+
+def _pg_on_checkout(
+    dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry, __: PoolProxiedConnection
+) -> None:
+    # A pooled connection the server has closed since (PostgreSQL restarted, its backend
+    # terminated) is replaced before a request gets it; this asks the driver, no round trip.
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise sa_exc.DisconnectionError("the server closed this pooled connection")
 
 
 def dialect_of(session: AsyncSession) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from app.kit.db import sessionmaker
 from app.kit.enums import Role
-from app.kit.errors import Forbidden, Unauthorized
+from app.kit.errors import Forbidden, Unauthorized, breaks_connection
 from app.kit.fastread import Reading
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -38,7 +38,14 @@ class Database:
             yield Reading(bind, info)
             return
         async with bind.connect() as connection:
-            yield Reading(connection, info)
+            try:
+                yield Reading(connection, info)
+            except Exception as error:
+                # The compiled reads talk to the driver directly, so SQLAlchemy does not see
+                # their errors: a connection they found broken must not go back to the pool.
+                if breaks_connection(error) and not connection.invalidated:
+                    await connection.invalidate(error)
+                raise
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,14 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     async with maker() as session:
         # Read by app.kit.visibility: anonymous sessions never see drafts.
         session.info["can_see_drafts"] = principal_of(request) is not None
-        yield session
+        try:
+            yield session
+        except Exception as error:
+            # As in Database.reading: a connection broken under the compiled reads is thrown
+            # away, not returned to the pool (SQLAlchemy handles those it saw break itself).
+            if breaks_connection(error):
+                await session.invalidate()
+            raise
 
 
 SessionDep = Annotated[AsyncSession, Depends(_session)]

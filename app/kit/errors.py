@@ -5,10 +5,12 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -135,14 +137,17 @@ def integrity_problem(error: sa_exc.IntegrityError) -> ProblemError:
 # connection exceptions, insufficient resources (too many clients, out of memory or disk),
 # operator intervention (shutting down, starting up).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "57014")  # 57014: statement_timeout
+# Of those, the ones that end the session: the connection that met one cannot be used again
+# (terminated by an operator or a shutdown, crash of another backend, a connection exception).
+_DISCONNECT_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 
 
 def is_unavailable(error: BaseException) -> bool:
+    if breaks_connection(error):
+        return True
     if isinstance(error, sa_exc.TimeoutError | ConnectionError | TimeoutError):
         return True
     if isinstance(error, sa_exc.DBAPIError):
-        if error.connection_invalidated:
-            return True
         sqlstate = _sqlstate(error)
         if sqlstate is not None and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
             return True
@@ -152,6 +157,48 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
         return True
     return isinstance(error, OSError)
+
+
+def breaks_connection(error: BaseException) -> bool:
+    """The database connection that raised `error` (or what it was raised from) is unusable:
+    it must be invalidated, never handed to another request.
+
+    Besides a server that ended the session, this is asyncpg's protocol stuck mid-operation
+    ("cannot switch to state …; another operation is in progress", an InternalClientError).
+    A connection is in that state for a moment whenever its backend is terminated while it
+    sits idle in the pool (PostgreSQL shutting down, `pg_terminate_backend`): the driver has
+    read the server's farewell but not yet the end of the connection, and still calls itself
+    open. A request that gets it then must answer 503 and throw the connection away."""
+    for candidate in _causes(error):
+        if isinstance(candidate, sa_exc.DBAPIError) and candidate.connection_invalidated:
+            return True
+        if isinstance(candidate, asyncpg.InternalClientError | ConnectionError):
+            return True
+        # asyncpg's word (and SQLAlchemy's test) for a connection found closed; its other
+        # interface errors (a value out of range, a misuse) are bugs, not outages.
+        if isinstance(candidate, asyncpg.InterfaceError) and "connection is closed" in str(
+            candidate
+        ):
+            return True
+        sqlstate = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_DISCONNECT_SQLSTATES):
+            return True
+    return False
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error`, the driver error SQLAlchemy wrapped and what each was raised from."""
+    found: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending and len(found) < 8:
+        candidate = pending.pop(0)
+        if candidate is None or any(candidate is seen for seen in found):
+            continue
+        found.append(candidate)
+        if isinstance(candidate, sa_exc.DBAPIError) and isinstance(candidate.orig, BaseException):
+            pending.append(candidate.orig)
+        pending.append(candidate.__cause__)
+    return found
 
 
 def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
@@ -238,10 +285,28 @@ def install(app: FastAPI) -> None:
         return await _unexpected(request, error)
 
     # Handled here (not by the catch-all below) so the server does not re-raise them.
-    for error_class in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError):
+    # Driver errors also arrive unwrapped: asyncpg's from the compiled reads
+    # (app.kit.fastread), which talk to it without SQLAlchemy in between, and the DBAPI
+    # adapter's from what SQLAlchemy does when it hands out a pooled connection (setting
+    # a read session's isolation level rolls back first, on a connection maybe just killed).
+    for error_class in (
+        sa_exc.DBAPIError,
+        sa_exc.TimeoutError,
+        OSError,
+        TimeoutError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+        PGDialect_asyncpg.import_dbapi().Error,
+    ):
         app.add_exception_handler(error_class, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
+        if is_unavailable(error):  # raised as a class not listed above: still not a 500
+            log.warning(
+                "database unavailable on %s %s: %r", request.method, request.url.path, error
+            )
+            return ServiceUnavailable().response()
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
         return problem_response(500, "An unexpected error occurred; it has been logged.")
