@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     rate_limit_reads: int = Field(default=1200, ge=1)  # GET and HEAD
     rate_limit_writes: int = Field(default=300, ge=1)  # POST, PUT, PATCH, DELETE
     rate_limit_extract: int = Field(default=60, ge=1)  # POST /api/v1/extract (its own budget)
+    # Requests with refused credentials per window and client address; past it, requests
+    # with credentials from that address get 429 until the window ends.
+    rate_limit_refused_credentials: int = Field(default=60, ge=1)
     # Counts shared by every worker (and every instance) through Redis; unset: per process.
     redis_url: str | None = None
     # Where the counts live in Redis, so that deployments can share one server.

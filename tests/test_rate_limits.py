@@ -51,6 +51,7 @@ def limited_settings(**overrides: Any) -> Settings:
         "rate_limit_reads": 3,
         "rate_limit_writes": 2,
         "rate_limit_extract": 1,
+        "rate_limit_refused_credentials": 2,
         "redis_url": None,
     }
     return Settings(**{**values, **overrides})
@@ -67,6 +68,7 @@ def limited_app(database: Database, clock: Clock) -> FastAPI:
     app = create_app(limited_settings(), database=database)
     limiter: RateLimiter = app.state.rate_limiter
     limiter.counter = MemoryCounter(clock=clock)
+    limiter.clock = clock
     return app
 
 
@@ -293,6 +295,51 @@ async def test_ipv6_clients_count_per_64(connect: Connect) -> None:
     assert usage(await other_64.get(f"{API}/visits"))[:2] == (3, 2)
 
 
+# --- refused credentials ------------------------------------------------------------------
+
+BOGUS = {"Authorization": "Bearer cq_" + "b" * 43}
+
+
+async def test_refused_credentials_count_against_the_address(
+    connect: Connect, editor_headers: Headers, clock: Clock
+) -> None:
+    here, elsewhere = connect(HERE), connect(ELSEWHERE)
+    for remaining in (1, 0):
+        refused = await here.get(f"{API}/visits", headers=BOGUS)
+        assert_problem(refused, 401)
+        assert usage(refused)[:2] == (2, remaining)
+    shut_out = await here.get(f"{API}/visits", headers=BOGUS)
+    body = assert_limited(shut_out, 2)
+    assert "refused credentials" in body["detail"]
+    # Until the window ends, nothing presented from that address is looked up, a valid key
+    # included (as sign-in pages do after failed attempts) ...
+    assert_limited(await here.get(f"{API}/visits", headers=editor_headers), 2)
+    assert_limited(await here.post(ORGANIZATIONS, json={}, headers=editor_headers), 2)
+    # ... while its anonymous reads, and the key from elsewhere, go on.
+    assert (await here.get(f"{API}/visits")).status_code == 200
+    assert (await elsewhere.get(f"{API}/visits", headers=editor_headers)).status_code == 200
+    clock.now += WINDOW
+    assert (await here.get(f"{API}/visits", headers=editor_headers)).status_code == 200
+
+
+async def test_malformed_and_doubled_credentials_are_refused_credentials(
+    connect: Connect, editor_headers: Headers
+) -> None:
+    client = connect()
+    assert_problem(await client.get(f"{API}/visits", headers={"Authorization": "Basic eDp5"}), 401)
+    doubled = [("Authorization", editor_headers["Authorization"])] * 2
+    assert_problem(await client.get(f"{API}/visits", headers=doubled), 401)
+    assert_limited(await client.get(f"{API}/visits", headers=BOGUS), 2)
+
+
+async def test_a_missing_key_is_not_a_refused_credential(connect: Connect) -> None:
+    client = connect()
+    for _ in range(4):
+        refused = await client.post(ORGANIZATIONS, json=organization("A"))
+        assert_problem(refused, 401)
+        assert "ratelimit-limit" not in refused.headers
+
+
 # --- settings -----------------------------------------------------------------------------
 
 
@@ -399,6 +446,16 @@ async def test_redis_keeps_keys_and_addresses_apart(
     created = await second.post(ORGANIZATIONS, json=organization("A"), headers=editor_headers)
     assert created.status_code == 201
     assert usage(created)[:2] == (2, 1)
+
+
+async def test_redis_counts_refused_credentials_across_instances(
+    two_instances: tuple[httpx.AsyncClient, httpx.AsyncClient], editor_headers: Headers
+) -> None:
+    first, second = two_instances
+    assert_problem(await first.get(f"{API}/visits", headers=BOGUS), 401)
+    assert_problem(await second.get(f"{API}/visits", headers=BOGUS), 401)
+    assert_limited(await first.get(f"{API}/visits", headers=BOGUS), 2)
+    assert_limited(await first.get(f"{API}/visits", headers=editor_headers), 2)
 
 
 async def test_redis_window_ends(

@@ -11,6 +11,12 @@ whose work is the heaviest and which has its own. `/health`, `/ready` and `/metr
 counted (probes and scrapers must always get through), nor `OPTIONS` (CORS preflights,
 answered without the database).
 
+A fourth budget counts, per client address, the requests whose credentials were refused
+(app.auth.middleware): an unknown key costs a database lookup and is no one's key, so without
+it a bogus `Authorization` header would escape every limit. Past it, the address gets `429`
+for any request with credentials until its window ends, without a lookup, as sign-in pages
+do after too many failed attempts; its anonymous requests keep their own budgets.
+
 The middleware sits after authentication, so that a key's requests count against the key
 whichever address they come from, and before the reads answered ahead of routing
 (app.kit.hotpath) and before anything reads the body: an over-limit writer is refused without
@@ -35,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.kit.errors import PROBLEM_JSON, problem_response
+from app.kit.errors import PROBLEM_JSON, ProblemError
 from app.kit.limits import closing
 from app.kit.openapi import PROBLEM_SCHEMA
 
@@ -50,6 +56,9 @@ UNCOUNTED_PATHS = frozenset({"/health", "/ready", "/metrics"})
 EXTRACT_PATH = "/api/v1/extract"
 READ_METHODS = frozenset({"GET", "HEAD"})
 READS, WRITES, EXTRACT = "reads", "writes", "extract"
+REFUSED = "refused-credentials"
+# Addresses shut out after refused credentials are kept at most this many at once.
+MAX_SHUT_OUT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +209,22 @@ class RedisCounter:
 class RateLimiter:
     """The budgets per window, and the counter that keeps track of them."""
 
-    def __init__(self, budgets: dict[str, int], window: float, counter: Counter) -> None:
+    def __init__(
+        self,
+        budgets: dict[str, int],
+        window: float,
+        counter: Counter,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.budgets = budgets
         self.window = window
         self.counter = counter
+        self.clock = clock
+        # Addresses past their budget of refused credentials: (end of window, usage then).
+        # Kept in the process (each process learns it from the shared count on its own next
+        # refusal), so that requests with a key pay no extra round trip to Redis.
+        self._shut_out: dict[str, tuple[float, Usage]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter | None:
@@ -219,12 +240,38 @@ class RateLimiter:
             READS: settings.rate_limit_reads,
             WRITES: settings.rate_limit_writes,
             EXTRACT: settings.rate_limit_extract,
+            REFUSED: settings.rate_limit_refused_credentials,
         }
         return cls(budgets, settings.rate_limit_window_seconds, counter)
 
     async def hit(self, budget: str, client: str) -> Usage:
         count, reset = await self.counter.hit(f"{budget}:{client}", self.window)
         return Usage(limit=self.budgets[budget], count=count, reset=reset)
+
+    async def refused(self, address: str) -> Usage:
+        """Count credentials refused to `address`; past the budget, shut it out."""
+        usage = await self.hit(REFUSED, address)
+        if usage.exceeded:
+            now = self.clock()
+            if len(self._shut_out) >= MAX_SHUT_OUT:
+                for key in [key for key, (ends, _) in self._shut_out.items() if ends <= now]:
+                    del self._shut_out[key]
+                if len(self._shut_out) >= MAX_SHUT_OUT:
+                    del self._shut_out[next(iter(self._shut_out))]
+            self._shut_out[address] = (now + usage.reset, usage)
+        return usage
+
+    def shut_out(self, address: str) -> Usage | None:
+        """Where `address` stands while it is shut out for refused credentials, else None."""
+        entry = self._shut_out.get(address)
+        if entry is None:
+            return None
+        ends, usage = entry
+        left = ends - self.clock()
+        if left <= 0:
+            del self._shut_out[address]
+            return None
+        return Usage(limit=usage.limit, count=usage.count, reset=left)
 
     async def aclose(self) -> None:
         await self.counter.aclose()
@@ -243,11 +290,16 @@ def budget_of(scope: Scope) -> str | None:
 
 
 def client_of(scope: Scope) -> str:
-    """The API key when the request has one, else the client's address: an IPv6 client
-    counts by its /64, the smallest block a single subscriber is usually given."""
+    """The API key when the request has one, else the client's address."""
     principal = scope.get("state", {}).get("principal")
     if principal is not None:
         return f"key:{principal.key_id}"
+    return address_of(scope)
+
+
+def address_of(scope: Scope) -> str:
+    """The client's address (as the server has it, after trusted proxies); an IPv6 client
+    counts by its /64, the smallest block a single subscriber is usually given."""
     host = (scope.get("client") or ("unknown", 0))[0]
     try:
         address = ipaddress.ip_address(host)
@@ -260,13 +312,27 @@ def client_of(scope: Scope) -> str:
     return f"address:{address}"
 
 
-def _headers(usage: Usage, window: float) -> list[tuple[bytes, bytes]]:
-    return [
-        (b"ratelimit-limit", str(usage.limit).encode()),
-        (b"ratelimit-remaining", str(usage.remaining).encode()),
-        (b"ratelimit-reset", str(usage.reset_seconds).encode()),
-        (b"ratelimit-policy", f"{usage.limit};w={math.ceil(window)}".encode()),
-    ]
+def usage_headers(usage: Usage, window: float) -> dict[str, str]:
+    """The `RateLimit-*` headers of a counted response."""
+    return {
+        "RateLimit-Limit": str(usage.limit),
+        "RateLimit-Remaining": str(usage.remaining),
+        "RateLimit-Reset": str(usage.reset_seconds),
+        "RateLimit-Policy": f"{usage.limit};w={math.ceil(window)}",
+    }
+
+
+class RateLimited(ProblemError):
+    """429: problem details, `Retry-After` and where the client stands."""
+
+    status = 429
+    slug = "rate-limited"
+
+    def __init__(self, usage: Usage, window: float, detail: str) -> None:
+        super().__init__(
+            f"{detail} Retry after {usage.reset_seconds} seconds.",
+            headers={"Retry-After": str(usage.reset_seconds), **usage_headers(usage, window)},
+        )
 
 
 class RateLimits:
@@ -282,20 +348,18 @@ class RateLimits:
         if budget is None:
             await self.app(scope, receive, send)
             return
+        window = self.limiter.window
         usage = await self.limiter.hit(budget, client_of(scope))
-        headers = _headers(usage, self.limiter.window)
         if usage.exceeded:
             who = "API key" if scope.get("state", {}).get("principal") else "client address"
-            response = problem_response(
-                429,
-                f"Over the limit of {usage.limit} {budget} per {self.limiter.window:g} seconds "
-                f"for this {who}; retry after {usage.reset_seconds} seconds.",
-                type_="urn:communique:problem:rate-limited",
-                headers={"Retry-After": str(usage.reset_seconds)},
-            )
-            response.raw_headers.extend(headers)
+            detail = f"Over the limit of {usage.limit} {budget} per {window:g} s for this {who}."
+            response = RateLimited(usage, window, detail).response()
             await closing(response, scope)(scope, receive, send)
             return
+        headers = [
+            (name.lower().encode(), value.encode())
+            for name, value in usage_headers(usage, window).items()
+        ]
 
         async def send_with_usage(message: Message) -> None:
             if message["type"] == "http.response.start":
