@@ -9,8 +9,9 @@ Tests (each prints what it saw and every violation; the exit code is 1 on any vi
 - writers:    16 concurrent writers (create, then change, organizations): every answer 201/200,
               no "database is locked", no 500, every acknowledged write readable afterwards.
 - hostile:    bodies at and past the size limits (1 MiB, 200 000 characters, deep nesting, many
-              fields, huge numbers, no Content-Length), sent concurrently, each answered with
-              its expected status, while /health keeps answering in under a second each time.
+              fields, huge numbers, no Content-Length) and hostile reads (forged cursors, many
+              words, many ids), sent concurrently, each answered with its expected status,
+              while /health keeps answering in under a second each time.
 - terminate:  (PostgreSQL) the server's database connections killed again and again with
               pg_terminate_backend while writers and readers run: 2xx or 503 with Retry-After.
 - outage:     (PostgreSQL) the cluster stopped for a few seconds under 8 concurrent writers:
@@ -282,12 +283,50 @@ def hostile_cases(run: str) -> list[Case]:
              b'{"name": "n", "kind": "ngo", "parent_id": 1.' + b"9" * 500_000 + b"}", refused),
         Case("a string of 1 000 000 backslash escapes", "POST", f"{API}/organizations",
              b'{"name": "' + b"\\n" * 500_000 + b'", "kind": "ngo"}', refused),
+        *hostile_queries(),
         Case("anonymous 1 MiB", "POST", f"{API}/organizations",
              lambda n: _padded(_org(n, f" {run} anon"), MIB), anonymous, authenticated=False,
              may_close=True),
         Case("anonymous 1 MiB + 1 byte", "POST", f"{API}/organizations",
              lambda n: _padded(_org(n, f" {run} anon over"), MIB + 1), anonymous,
              authenticated=False, may_close=True),
+    ]  # fmt: skip
+
+
+def _cursor(value: Any) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def hostile_queries() -> list[Case]:
+    """Anonymous reads with forged cursors (integers past 32 and 64 bits, a relevance offset
+    of a million), many words, many ids: 200, 400 or 422, never a 500 or a long stall."""
+    answered = frozenset({200, 400, 422})
+    words = "+or+".join(["the", "of", "and", "to", "in", "défense", "الأمن"] * 70)
+    forged = {
+        "organizations": ["id", 2**31],
+        "officials": ["id", 2**63],
+        "delegations": ["id", -(2**63) - 1],
+        "visits": ["-start_date", "2023-05-08", 2**31],
+        "press-releases": ["-published_on", "2023-05-08", 10**30],
+    }
+    cases = [
+        Case(f"query: forged cursor on /{name}", "GET",
+             f"{API}/{name}?cursor={_cursor(value)}", b"", answered, authenticated=False)
+        for name, value in forged.items()
+    ]  # fmt: skip
+    return [
+        *cases,
+        Case("query: /search with a relevance offset of a million", "GET",
+             f"{API}/search?q=defense+or+visit&cursor={_cursor(['rank', 1_000_000])}", b"",
+             answered, authenticated=False),
+        Case("query: /search with 490 words", "GET", f"{API}/search?q={words}", b"",
+             answered, authenticated=False),
+        Case("query: 101 ids and a limit of 10^30", "GET",
+             f"{API}/visits?limit={10**30}&" + "&".join(f"id={i}" for i in range(101)), b"",
+             answered, authenticated=False),
     ]  # fmt: skip
 
 
@@ -313,7 +352,7 @@ async def hostile(target: Target, *, rounds: int = 4, concurrency: int = 6) -> R
         headers = {"Content-Type": case.content_type}
         if case.authenticated:
             headers.update(target.auth)
-        content: Any = _chunks(body) if case.chunked else body
+        content: Any = _chunks(body) if case.chunked else (body or None)
         async with gate:
             started = time.monotonic()
             try:
