@@ -11,7 +11,7 @@ import asyncio
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -133,16 +133,24 @@ async def test_a_key_with_an_expiry_works_until_then(
     assert listed["state"] == "expired"
 
 
+@pytest.mark.parametrize("separator", ["T", "t", " "])
 async def test_an_offset_is_kept_as_the_same_instant(
-    client: httpx.AsyncClient, admin_headers: Headers
+    client: httpx.AsyncClient, admin_headers: Headers, separator: str
 ) -> None:
-    local = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
-    sent = local.astimezone(UTC).replace(tzinfo=None).isoformat() + "+03:00"
+    instant = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    riyadh = instant.astimezone(timezone(timedelta(hours=3))).isoformat(separator)
     response = await client.post(
-        KEYS, json={"name": "Riyadh office", "expires_at": sent}, headers=admin_headers
+        KEYS, json={"name": "Riyadh office", "expires_at": riyadh}, headers=admin_headers
     )
     assert response.status_code == 201, response.text
-    assert datetime.fromisoformat(response.json()["expires_at"]) == datetime.fromisoformat(sent)
+    assert datetime.fromisoformat(response.json()["expires_at"]) == instant
+    # RFC 3339 allows a lower-case z.
+    utc = instant.isoformat(separator).replace("+00:00", "z")
+    response = await client.post(
+        KEYS, json={"name": "UTC office", "expires_at": utc}, headers=admin_headers
+    )
+    assert response.status_code == 201, response.text
+    assert datetime.fromisoformat(response.json()["expires_at"]) == instant
 
 
 @pytest.mark.parametrize(
@@ -153,6 +161,9 @@ async def test_an_offset_is_kept_as_the_same_instant(
         "2027-06-01",  # a date is not a time
         1893456000,  # a number: seconds or milliseconds?
         "9999-12-31T23:59:59-05:00",  # beyond what the databases store in UTC
+        "0001-01-01T00:00:00+01:00",  # before the first instant UTC can hold
+        "2027-06-01T00:00:00+24:00",
+        "2027-06-01T24:00:00Z",
         "2200-01-01T00:00:00Z",  # past the longest lifetime
         "tomorrow",
         "2027-02-30T00:00:00Z",

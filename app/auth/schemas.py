@@ -21,7 +21,8 @@ def _parse_timestamp(value: Any) -> Any:
     if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError("must be an RFC 3339 timestamp with an offset, e.g. 2027-01-01T00:00:00Z")
     try:
-        return datetime.fromisoformat(value)
+        # RFC 3339 allows a lower-case "t" and "z"; Python's parser only upper case.
+        return datetime.fromisoformat(value.upper())
     except ValueError:
         raise ValueError("is not a valid date and time") from None
 

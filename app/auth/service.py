@@ -88,15 +88,12 @@ def check_expiry(expires_at: datetime, *, now: datetime | None = None) -> dateti
     if expires_at.tzinfo is None or expires_at.utcoffset() is None:
         raise ValueError("must carry a UTC offset (e.g. 2027-01-01T00:00:00Z)")
     now = now or utcnow()
-    try:
-        expires_at = expires_at.astimezone(now.tzinfo)
-    except OverflowError:
-        raise ValueError(f"must be within {MAX_LIFETIME.days} days from now") from None
+    # Compared before converting: year 1 or 9999 in another offset has no UTC equivalent.
     if expires_at <= now:
         raise ValueError("must be in the future")
     if expires_at - now > MAX_LIFETIME:
         raise ValueError(f"must be within {MAX_LIFETIME.days} days from now")
-    return expires_at
+    return expires_at.astimezone(now.tzinfo)
 
 
 def check_grace(grace: timedelta) -> timedelta:
