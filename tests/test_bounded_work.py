@@ -199,3 +199,95 @@ async def test_a_statement_over_the_time_limit_is_cancelled_as_unavailable(
         await connection.rollback()
         # The connection serves the next statement, with a fresh limit.
         assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+
+
+# --- what is stored stays within its limits -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("organizations", {"name": "\ufb2c" * 300, "kind": "ministry"}, "name"),
+        ("officials", {"name": "\ufb2c" * 200}, "name"),
+        (
+            "press-releases",
+            {"title": "t", "body": "b", "language": "en-" + "-".join(["abcdefgh"] * 5)},
+            "language",
+        ),
+        ("visits", {"title": "v", "start_date": "2023-05-08", "topics": ["ß" * 100]}, "topics"),
+    ],
+)
+async def test_lengths_hold_after_normalization(
+    client: httpx.AsyncClient, editor_headers: Headers, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = await client.post(f"/api/v1/{path}", json=body, headers=editor_headers)
+    problem = assert_problem(response, 422)
+    assert any(field in error["loc"] for error in problem["errors"]), problem
+    listed = await client.get(f"/api/v1/{path}", headers=editor_headers)
+    assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/\x00",
+        "https://example.org/\x1b[2J",
+        "https://example.org/\x07",
+        "https://example.org/a\r\nSet-Cookie: x=1",
+        'https://example.org/"onmouseover="x',
+        "https://example.org/<script>",
+        "https://example.org/\u202egpj.exe",
+        "https://example.org/a b",
+    ],
+)
+async def test_urls_with_control_characters_or_quotes_are_refused(
+    client: httpx.AsyncClient, editor_headers: Headers, url: str
+) -> None:
+    response = await client.post(
+        "/api/v1/press-releases",
+        json={"title": "t", "body": "b", "language": "en", "source_url": url},
+        headers=editor_headers,
+    )
+    problem = assert_problem(response, 422)
+    assert ["body", "source_url"] in [error["loc"] for error in problem["errors"]], problem
+    ok = await client.post(
+        "/api/v1/press-releases",
+        json={
+            "title": "t",
+            "body": "b",
+            "language": "en",
+            "source_url": "https://exemple.fr/défense?a=1",
+        },
+        headers=editor_headers,
+    )
+    assert ok.status_code == 201, ok.text
+
+
+async def test_a_published_translation_of_a_draft_does_not_show_the_draft(
+    client: httpx.AsyncClient, editor_headers: Headers
+) -> None:
+    draft = await factories.press_release(client, editor_headers, status="draft")
+    translation = await factories.press_release(
+        client,
+        editor_headers,
+        status="published",
+        language="fr",
+        translation_of_id=draft["id"],
+        body="Une délégation.",
+    )
+    url = f"{RELEASES}/{translation['id']}"
+    anonymous = await client.get(url)
+    assert anonymous.status_code == 200, anonymous.text
+    assert anonymous.json()["translation_of_id"] is None
+    listed = await client.get(RELEASES, params={"id": translation["id"]})
+    assert listed.json()["items"][0]["translation_of_id"] is None
+    found = await client.get(RELEASES, params={"q": "délégation"})
+    assert [item["translation_of_id"] for item in found.json()["items"]] == [None]
+    as_editor = await client.get(url, headers=editor_headers)
+    assert as_editor.json()["translation_of_id"] == draft["id"]
+    # Once the original is published, everyone sees the link.
+    published = await client.patch(
+        f"{RELEASES}/{draft['id']}", json={"status": "published"}, headers=editor_headers
+    )
+    assert published.status_code == 200, published.text
+    assert (await client.get(url)).json()["translation_of_id"] == draft["id"]

@@ -1,6 +1,7 @@
 """Validated field types and the base schemas every feature builds on."""
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
@@ -38,11 +39,27 @@ def check_text(value: str) -> str:
     return clean_text(value)
 
 
+def fits(max_length: int) -> Any:
+    """Check a length again once the text is normalized: NFC can lengthen a text (U+FB2C
+    becomes three characters), and the limit is on what is stored."""
+
+    def check(value: str) -> str:
+        if len(value) > max_length:
+            raise ValueError(
+                f"must have at most {max_length} characters once normalized (Unicode NFC); "
+                f"this has {len(value)}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
 def _text(max_length: int, min_length: int = 1) -> Any:
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
         AfterValidator(check_text),
+        fits(max_length),
     ]
 
 
@@ -50,7 +67,8 @@ Name = _text(300)
 ShortText = _text(300)
 Title = _text(500)
 Body = _text(200_000)
-Tag = _text(100)
+MAX_TAG = 100
+Tag = _text(MAX_TAG)
 
 
 def parse_date(value: Any) -> Any:
@@ -82,9 +100,15 @@ def parse_country(value: Any) -> str:
 CountryCode = Annotated[str, BeforeValidator(parse_country), Field(examples=["SA"])]
 
 
+# The longest language tag stored (RFC 5646 advises room for 35 characters).
+MAX_LANGUAGE_TAG = 35
+
+
 def parse_language(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(
-        r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*", value
+    if (
+        not isinstance(value, str)
+        or len(value) > 100
+        or not re.fullmatch(r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*", value)
     ):
         raise ValueError("must be a BCP 47 language tag such as fr, ar or fr-CA")
     try:
@@ -96,15 +120,25 @@ def parse_language(value: Any) -> str:
     primary = tag.split("-", 1)[0]
     if not 2 <= len(primary) <= 3 or primary == "und":
         raise ValueError(f"{value!r} does not start with an ISO 639 language")
+    if len(tag) > MAX_LANGUAGE_TAG:
+        raise ValueError(f"must have at most {MAX_LANGUAGE_TAG} characters")
     return tag
 
 
 LanguageTag = Annotated[str, BeforeValidator(parse_language), Field(examples=["fr"])]
 
 
+# Never in a URL (RFC 3986): quotes, angle brackets and the like; nor control, format
+# (bidirectional overrides) or space characters, checked by Unicode category.
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+
+
 def check_url(value: str) -> str:
+    for char in value:
+        if char in _NOT_IN_URLS or unicodedata.category(char)[0] in "CZ":
+            raise ValueError(f"must be an absolute http(s) URL; {char!r} cannot appear in one")
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an absolute http(s) URL")
     return value
 

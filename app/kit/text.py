@@ -76,27 +76,64 @@ def _trigrams(word: str) -> frozenset[str]:
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
-def strict_word_similarity(query: str | None, target: str | None) -> float:
-    """pg_trgm's strict_word_similarity: best trigram overlap of `query` with whole words of
-    `target` (a run of consecutive words)."""
-    if not query or not target:
-        return 0.0
+# Names match when their strict word similarity reaches this (pg_trgm's default
+# strict_word_similarity_threshold, which `<<%` uses).
+MATCHING = 0.5
+
+
+@lru_cache(maxsize=8192)
+def _query_trigrams(query: str) -> frozenset[str]:
     wanted: set[str] = set()
     for w in _WORDS.findall(query.lower()):
         wanted |= _trigrams(w)
+    return frozenset(wanted)
+
+
+@lru_cache(maxsize=16384)
+def _word_trigrams(target: str) -> tuple[tuple[frozenset[str], ...], frozenset[str]]:
+    """The trigrams of each word of `target`, and of all of them."""
+    words = tuple(_trigrams(w) for w in _WORDS.findall(target.lower()))
+    return words, frozenset().union(*words)
+
+
+def strict_word_similarity(query: str | None, target: str | None) -> float:
+    """pg_trgm's strict_word_similarity (best trigram overlap of `query` with a run of
+    consecutive whole words of `target`) wherever it reaches MATCHING; 0 below, where only
+    the fact that the name does not match counts (SQLite calls this once per name, so it
+    must cost little however long the name).
+
+    A run sharing `s` of the query's `q` trigrams has a similarity of at most s / q... and
+    reaching MATCHING needs s ≥ q / 2: a name whose words together share fewer is answered
+    at once. Otherwise a best run starts and ends with a word sharing a trigram with the
+    query (any other word only adds to the union), and stops growing once even sharing
+    every trigram of the query could not beat the best found."""
+    if not query or not target:
+        return 0.0
+    wanted = _query_trigrams(query)
     if not wanted:
         return 0.0
-    words = [_trigrams(w) for w in _WORDS.findall(target.lower())]
+    words, every = _word_trigrams(target)
+    if 2 * len(wanted & every) < len(wanted):
+        return 0.0
+    useful = [i for i, word in enumerate(words) if not word.isdisjoint(wanted)]
     best = 0.0
-    for start in range(len(words)):
+    for n, start in enumerate(useful):
         extent: set[str] = set()
-        for end in range(start, len(words)):
-            extent |= words[end]
-            shared = len(wanted & extent)
-            best = max(best, shared / (len(wanted) + len(extent) - shared))
+        shared = 0
+        previous = start
+        for end in useful[n:]:
+            for i in range(previous, end + 1):
+                new = words[i] - extent
+                shared += len(new & wanted)
+                extent |= new
+            previous = end + 1
+            union = len(wanted) + len(extent) - shared
+            best = max(best, shared / union)
             if best == 1.0:
                 return best
-    return best
+            if len(wanted) / union <= best:
+                break
+    return best if best >= MATCHING else 0.0
 
 
 def escape_like(value: str) -> str:

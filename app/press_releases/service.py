@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.kit.db import dialect_of, utcnow
@@ -65,9 +65,22 @@ SORTS = {
 # The hot read paths select these columns (no entity loading) and build PressReleaseRead
 # directly; writes go through the ORM and `PressReleaseRead.model_validate(release)`. Both
 # give byte-identical representations, so ETags agree.
-COLUMNS = tuple(
-    getattr(PressRelease, name) for name in PressReleaseRead.model_fields if name != "visit_ids"
-)
+def _column(name: str) -> Any:
+    if name == "translation_of_id":
+        # The release translated, only if the reader may see it: a published translation
+        # of a draft must not show the draft's id to anonymous readers.
+        original = aliased(PressRelease, name="original")
+        return (
+            select(original.id)
+            .where(original.id == PressRelease.translation_of_id)
+            .correlate(PressRelease)
+            .scalar_subquery()
+            .label(name)
+        )
+    return getattr(PressRelease, name)
+
+
+COLUMNS = tuple(_column(name) for name in PressReleaseRead.model_fields if name != "visit_ids")
 
 
 BY_ID = Prepared(

@@ -6,6 +6,7 @@ from pydantic import AfterValidator, Field, model_validator
 from app.delegations.schemas import DelegationRead
 from app.kit.enums import DatePrecision, Side, Status
 from app.kit.schemas import (
+    MAX_TAG,
     Body,
     CountryCode,
     Id,
@@ -18,6 +19,7 @@ from app.kit.schemas import (
     Title,
     UpdateSchema,
 )
+from app.kit.text import clean_text
 
 
 class ParticipantIn(InputSchema):
@@ -33,8 +35,13 @@ class ParticipantRead(ReadSchema):
 
 
 def _normalize_topics(topics: list[str]) -> list[str]:
-    """Topics are tags: lower case, each once."""
-    return sorted({topic.casefold() for topic in topics})
+    """Topics are tags: lower case, each once (and still within a tag's length once lower
+    case: "ß" becomes "ss")."""
+    folded = {clean_text(topic.casefold()) for topic in topics}
+    for topic in folded:
+        if len(topic) > MAX_TAG:
+            raise ValueError(f"a topic must have at most {MAX_TAG} characters in lower case")
+    return sorted(folded)
 
 
 Topics = Annotated[list[Tag], Field(max_length=50), AfterValidator(_normalize_topics)]
