@@ -58,6 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
         url = f"sqlite+aiosqlite:///{folder / 'communique.db'}"
     # Before any app module reads its settings.
     os.environ["DATABASE_URL"] = url
+    # A developer's shared rate-limit store or limits must not leak into the suite (the
+    # rate-limit tests set their own).
+    for name in list(os.environ):
+        if name == "REDIS_URL" or name.startswith("RATE_LIMIT_"):
+            del os.environ[name]
 
     from app.config import get_settings, normalize_database_url
 
