@@ -183,28 +183,45 @@ def run_schemathesis(server: Server, key: str, report_dir: Path) -> tuple[bool, 
 
 
 _UNHANDLED = re.compile(r"unhandled error on (\S+ \S+)")
+_CHAINED = ("The above exception was the direct cause", "During handling of the above exception")
 
 
 def server_log_findings(log_file: Path) -> list[str]:
-    """Tracebacks and lock errors in the server's log, one line each (with what raised)."""
-    text = log_file.read_text(errors="replace")
+    """Tracebacks and lock errors in the server's log, one line each: where (the request, when
+    the app logged it), the first exception of a chain and the one that escaped."""
+    lines = log_file.read_text(errors="replace").splitlines()
     findings = []
-    lines = text.splitlines()
-    for number, line in enumerate(lines):
-        if "Traceback (most recent call last)" in line:
-            # The exception is the first unindented line after the traceback's frames.
-            last = next(
-                (later for later in lines[number + 1 : number + 400]
-                 if later and not later.startswith((" ", "\t", "Traceback"))),
-                "?",
-            )  # fmt: skip
-            where = next(
-                (m.group(1) for m in map(_UNHANDLED.search, lines[max(0, number - 3) : number])
-                 if m), "",
-            )  # fmt: skip
-            findings.append(f"traceback{' on ' + where if where else ''}: {last[:300]}")
-        elif "database is locked" in line and "Traceback" not in line:
-            findings.append(f"'database is locked' logged: {line[:300]}")
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        if "Traceback (most recent call last)" not in line:
+            if "database is locked" in line:
+                findings.append(f"'database is locked' logged: {line[:300]}")
+            number += 1
+            continue
+        before = reversed(lines[max(0, number - 8) : number])
+        where = next((m.group(1) for m in map(_UNHANDLED.search, before) if m), "")
+        # A chain: traceback, exception line, "The above exception …", traceback, … .
+        raised: list[str] = []
+        while number < len(lines) and "Traceback (most recent call last)" in lines[number]:
+            number += 1
+            while number < len(lines) and (
+                not lines[number] or lines[number].startswith((" ", "\t"))
+            ):
+                number += 1
+            raised.append(lines[number][:200] if number < len(lines) else "?")
+            following = number + 1
+            while following < len(lines) and not lines[following].strip():
+                following += 1
+            if following < len(lines) and lines[following].startswith(_CHAINED):
+                number = following + 1
+                while number < len(lines) and not lines[number].strip():
+                    number += 1
+            else:
+                number = following
+                break
+        chain = raised[0] if len(raised) == 1 else f"{raised[0]} … → {raised[-1]}"
+        findings.append(f"traceback{' on ' + where if where else ''}: {chain}")
     return findings
 
 
