@@ -25,7 +25,28 @@ Headers = dict[str, str]
 RELEASES = "/api/v1/press-releases"
 SEARCH = "/api/v1/search"
 MAX_BODY = 200_000
-COMMON = "the of and to in a for on with by at from as is was that this it be are".split()
+COMMON = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "a",
+    "for",
+    "on",
+    "with",
+    "by",
+    "at",
+    "from",
+    "as",
+    "is",
+    "was",
+    "that",
+    "this",
+    "it",
+    "be",
+    "are",
+]
 
 
 def cursor(values: list[Any]) -> str:

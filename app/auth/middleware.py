@@ -78,7 +78,7 @@ class AuthenticationMiddleware:
                 raise ServiceUnavailable() from error
             raise
         if key is None:
-            raise Unauthorized("The API key is unknown or revoked.")
+            raise Unauthorized("The API key is unknown, revoked or expired.")
         return Principal(key_id=key.id, name=key.name, role=Role(key.role))
 
     def _is_route(self, scope: Scope) -> bool:
