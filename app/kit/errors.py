@@ -142,6 +142,10 @@ _UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "57014")  # 57014: statement_timeou
 _DISCONNECT_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 
 
+# The base error of SQLAlchemy's DBAPI adapter for asyncpg (its errors wrap asyncpg's).
+_ADAPTER_ERROR: type[Exception] = PGDialect_asyncpg.import_dbapi().Error  # type: ignore[no-untyped-call]
+
+
 def is_unavailable(error: BaseException) -> bool:
     if breaks_connection(error):
         return True
@@ -297,7 +301,7 @@ def install(app: FastAPI) -> None:
         asyncpg.PostgresError,
         asyncpg.InterfaceError,
         asyncpg.InternalClientError,
-        PGDialect_asyncpg.import_dbapi().Error,
+        _ADAPTER_ERROR,
     ):
         app.add_exception_handler(error_class, _database)
 
