@@ -312,3 +312,14 @@ async def test_a_published_translation_of_a_draft_does_not_show_the_draft(
     )
     assert published.status_code == 200, published.text
     assert (await client.get(url)).json()["translation_of_id"] == draft["id"]
+
+
+async def test_a_body_of_thousands_of_unknown_fields_gets_a_short_422(
+    client: httpx.AsyncClient, editor_headers: Headers
+) -> None:
+    body = {"name": "Harbour authority", "kind": "agency"} | {f"f{i}": 0 for i in range(5000)}
+    response = await client.post("/api/v1/organizations", json=body, headers=editor_headers)
+    problem = assert_problem(response, 422)
+    assert len(problem["errors"]) == 50, len(problem["errors"])
+    assert "errors lists the first 50" in problem["detail"], problem["detail"]
+    assert len(response.content) < 10_000

@@ -227,9 +227,14 @@ def allowed_methods(request: Request) -> set[str]:
     }
 
 
-def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+# A body can hold tens of thousands of wrong fields: a 422 lists the first ones only, so its
+# size and cost stay small (fix those, then see the next).
+MAX_LISTED_ERRORS = 50
+
+
+def _validation_errors(items: Sequence[Any]) -> list[dict[str, Any]]:
     out = []
-    for item in error.errors():
+    for item in items[:MAX_LISTED_ERRORS]:
         msg = str(item.get("msg", "Invalid value."))
         ctx = item.get("ctx") or {}
         if "error" in ctx and isinstance(ctx["error"], Exception):
@@ -247,13 +252,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> Response:
-        if any(item.get("type") == "json_invalid" for item in error.errors()):
+        items = error.errors()
+        if any(item.get("type") == "json_invalid" for item in items):
             return problem_response(400, "The request body is not valid JSON.")
+        detail = "The request has invalid values; see errors."
+        if len(items) > MAX_LISTED_ERRORS:
+            detail = (
+                f"The request has {len(items)} invalid values; errors lists the first "
+                f"{MAX_LISTED_ERRORS}."
+            )
         return problem_response(
             422,
-            "The request has invalid values; see errors.",
+            detail,
             type_="urn:communique:problem:validation-error",
-            errors=_validation_errors(error),
+            errors=_validation_errors(items),
         )
 
     @app.exception_handler(StarletteHTTPException)
