@@ -61,3 +61,22 @@ def in_thread(work: Callable[..., T], *args: Any) -> T:
     if failure:
         raise failure[0]
     return result[0]
+
+
+Headers = dict[str, str]
+
+
+def bearer(secret: str) -> Headers:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def secret_of(headers: Headers) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+def assert_unauthorized(response: httpx.Response) -> None:
+    """A 401 problem that names the Bearer scheme (WWW-Authenticate)."""
+    assert_problem(response, 401)
+    assert response.headers.get("www-authenticate", "").split()[0].lower() == "bearer", (
+        response.headers
+    )

@@ -17,7 +17,16 @@ from app.kit.db import create_engine
 from app.kit.deps import Database
 from app.main import create_app
 from tests import factories
-from tests.support import PROBLEM_JSON, assert_problem, error_locs, in_thread, is_postgres
+from tests.support import (
+    PROBLEM_JSON,
+    assert_problem,
+    assert_unauthorized,
+    bearer,
+    error_locs,
+    in_thread,
+    is_postgres,
+    secret_of,
+)
 
 API = "/api/v1"
 KEYS = f"{API}/keys"
@@ -25,21 +34,6 @@ Headers = dict[str, str]
 
 COLLECTIONS = ["organizations", "officials", "visits", "delegations", "press-releases"]
 UNREACHABLE_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/x"
-
-
-def bearer(secret: str) -> Headers:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def secret_of(headers: Headers) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
-
-
-def assert_unauthorized(response: httpx.Response) -> None:
-    assert_problem(response, 401)
-    assert response.headers.get("www-authenticate", "").split()[0].lower() == "bearer", (
-        response.headers
-    )
 
 
 async def key_named(client: httpx.AsyncClient, admin: Headers, name: str) -> dict[str, Any]:

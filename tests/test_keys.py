@@ -25,7 +25,15 @@ from app.auth.models import ApiKey
 from app.kit.db import sessionmaker, utcnow
 from app.kit.enums import Role
 from tests import factories
-from tests.support import assert_problem, error_locs, in_thread, is_postgres
+from tests.support import (
+    assert_problem,
+    assert_unauthorized,
+    bearer,
+    error_locs,
+    in_thread,
+    is_postgres,
+    secret_of,
+)
 
 API = "/api/v1"
 KEYS = f"{API}/keys"
@@ -45,21 +53,6 @@ HOSTILE_NAMES = [
     "arabic mark \u061c",
     "separator \u2028 line",
 ]
-
-
-def bearer(secret: str) -> Headers:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def secret_of(headers: Headers) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
-
-
-def assert_unauthorized(response: httpx.Response) -> None:
-    assert_problem(response, 401)
-    assert response.headers.get("www-authenticate", "").split()[0].lower() == "bearer", (
-        response.headers
-    )
 
 
 def assert_not_stored(response: httpx.Response) -> None:
