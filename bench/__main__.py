@@ -843,6 +843,43 @@ def measure(
 NOISE = 0.10  # share of the machine's CPU other processes may use during a clean run
 
 
+@dataclass(frozen=True)
+class RunCost:
+    """One measured wrk run and what it cost."""
+
+    other: float  # share of the machine's CPU other processes took meanwhile
+    result: WrkResult
+    per_request: dict[str, float]  # milliseconds of CPU per request, by part
+    connections: str  # "; new database connections during the run: N", or ""
+
+
+def measured_run(
+    port: int, paths: Path, args: argparse.Namespace, servers: Servers, who: str, pg_url: str | None
+) -> RunCost:
+    """Warm up, then one wrk run against the server `who`, with the CPU each part used
+    (PostgreSQL's only when `pg_url`) and the database connections it opened."""
+    run_wrk(port, paths, args, args.warmup)
+    before = db_sessions(pg_url) if pg_url else None
+    group, on_pg = servers.procs[who].pid, pg_url is not None
+    cpu_before, started = cpu_snapshot(group, servers.groups(), on_pg), time.monotonic()
+    result = run_wrk(port, paths, args, args.duration)
+    used = cpu_seconds(cpu_before, cpu_snapshot(group, servers.groups(), on_pg))
+    elapsed = time.monotonic() - started
+    after = db_sessions(pg_url) if pg_url else None
+    log(f"  {result}")
+    connections = (
+        f"; new database connections during the run: {after - before - 1}"
+        if before is not None and after is not None and after - before > 1
+        else ""
+    )
+    return RunCost(
+        other=used["other"] / (elapsed * (os.cpu_count() or 1)),
+        result=result,
+        per_request={part: 1000 * used[part] / max(result.requests, 1) for part in used},
+        connections=connections,
+    )
+
+
 def _one_run(
     endpoint: Endpoint,
     who: str,
@@ -853,29 +890,15 @@ def _one_run(
 ) -> tuple[float, WrkResult, str]:
     """Warm up, then one measured wrk run: (others' CPU share, the result, a CPU note)."""
     label = "service" if who == endpoint.server else mode.peer
-    port = mode.port(who)
     log(f"{endpoint.key}: {label}, {args.warmup:g}s warm-up then {args.duration:g}s")
-    run_wrk(port, paths, args, args.warmup)
-    before = db_sessions(mode.pg_url) if mode.pg_url else None
-    group, on_pg = servers.procs[who].pid, mode.pg_url is not None
-    cpu_before, started = cpu_snapshot(group, servers.groups(), on_pg), time.monotonic()
-    result = run_wrk(port, paths, args, args.duration)
-    used = cpu_seconds(cpu_before, cpu_snapshot(group, servers.groups(), on_pg))
-    elapsed = time.monotonic() - started
-    after = db_sessions(mode.pg_url) if mode.pg_url else None
-    log(f"  {result}")
-    per_request = {part: 1000 * used[part] / max(result.requests, 1) for part in used}
-    connections = (
-        f"; new database connections during the run: {after - before - 1}"
-        if before is not None and after is not None and after - before > 1
-        else ""
-    )
-    parts = [f"{per_request.get('server', 0):.2f} ms in {mode.server_cpu}"]
-    if on_pg:
-        parts.append(f"{per_request.get('postgres', 0):.2f} ms in PostgreSQL")
-    parts.append(f"{per_request.get('bench', 0):.2f} ms in wrk")
-    note = f"{endpoint.key}, {label}: CPU per request {', '.join(parts)}{connections}."
-    return used["other"] / (elapsed * (os.cpu_count() or 1)), result, note
+    run = measured_run(mode.port(who), paths, args, servers, who, mode.pg_url)
+    cost = run.per_request
+    parts = [f"{cost.get('server', 0):.2f} ms in {mode.server_cpu}"]
+    if mode.pg_url is not None:
+        parts.append(f"{cost.get('postgres', 0):.2f} ms in PostgreSQL")
+    parts.append(f"{cost.get('bench', 0):.2f} ms in wrk")
+    note = f"{endpoint.key}, {label}: CPU per request {', '.join(parts)}{run.connections}."
+    return run.other, run.result, note
 
 
 def quietest(

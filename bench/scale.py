@@ -40,15 +40,12 @@ from bench.__main__ import (
     _fmt_ms,
     _fmt_rps,
     conclude,
-    cpu_seconds,
-    cpu_snapshot,
-    db_sessions,
     git_commit,
     http_get,
     log,
+    measured_run,
     pg_value,
     quietest,
-    run_wrk,
     wait_for_quiet,
 )
 from bench.generate import SEED
@@ -135,27 +132,14 @@ def _one_run(
 ) -> tuple[float, WrkResult, str]:
     """Warm up, then one measured wrk run: (others' CPU share, the result, a CPU note)."""
     log(f"{endpoint.key}: {name}, {args.warmup:g}s warm-up then {args.duration:g}s")
-    run_wrk(args.port, paths, args, args.warmup)
-    before = db_sessions(url)
-    group = servers.procs[name].pid
-    cpu_before, started = cpu_snapshot(group, servers.groups()), time.monotonic()
-    result = run_wrk(args.port, paths, args, args.duration)
-    used = cpu_seconds(cpu_before, cpu_snapshot(group, servers.groups()))
-    elapsed = time.monotonic() - started
-    after = db_sessions(url)
-    log(f"  {result}")
-    per_request = {part: 1000 * used[part] / max(result.requests, 1) for part in used}
-    connections = (
-        f"; new database connections during the run: {after - before - 1}"
-        if before is not None and after is not None and after - before > 1
-        else ""
-    )
+    run = measured_run(args.port, paths, args, servers, name, url)
+    cost = run.per_request
     note = (
-        f"{endpoint.key}, {name}: CPU per request {per_request.get('server', 0):.2f} ms in "
-        f"the service's Python workers, {per_request.get('postgres', 0):.2f} ms in PostgreSQL"
-        f"{connections}."
+        f"{endpoint.key}, {name}: CPU per request {cost.get('server', 0):.2f} ms in "
+        f"the service's Python workers, {cost.get('postgres', 0):.2f} ms in PostgreSQL"
+        f"{run.connections}."
     )
-    return used["other"] / (elapsed * (os.cpu_count() or 1)), result, note
+    return run.other, run.result, note
 
 
 def _measure(
