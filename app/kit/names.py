@@ -22,10 +22,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.functions import GenericFunction
 
-from app.kit.text import fold, skeleton
+from app.kit.text import MATCHING, fold, skeleton
 
-# pg_trgm's default strict_word_similarity_threshold, which `<<%` uses.
-THRESHOLD = 0.5
 EXACT = 2.0
 
 
@@ -47,7 +45,7 @@ def _similar_words_default(element: similar_words, compiler: Any, **kw: Any) -> 
     query, target = list(element.clauses)
     return (
         f"(strict_word_similarity({compiler.process(query, **kw)}, "
-        f"{compiler.process(target, **kw)}) >= {THRESHOLD})"
+        f"{compiler.process(target, **kw)}) >= {MATCHING})"
     )
 
 

@@ -102,7 +102,7 @@ def strict_word_similarity(query: str | None, target: str | None) -> float:
     the fact that the name does not match counts (SQLite calls this once per name, so it
     must cost little however long the name).
 
-    A run sharing `s` of the query's `q` trigrams has a similarity of at most s / q... and
+    A run sharing `s` of the query's `q` trigrams has a similarity of at most s / q, so
     reaching MATCHING needs s ≥ q / 2: a name whose words together share fewer is answered
     at once. Otherwise a best run starts and ends with a word sharing a trigram with the
     query (any other word only adds to the union), and stops growing once even sharing
