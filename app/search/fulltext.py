@@ -490,20 +490,22 @@ def visit_matches(dialect: str, q: str) -> Any:
     return _match(dialect, q, "visit") | Visit.id.in_(reported)
 
 
+def _second_text(kind: str) -> Any:
+    """What follows the title: a release's body, a visit's summary."""
+    return PressRelease.body if kind == "press_release" else Visit.summary
+
+
 def _snippet_text(kind: str) -> Any:
     """PostgreSQL: the text a snippet is taken from: title, then body (or summary)."""
-    if kind == "press_release":
-        return func.concat_ws(" — ", PressRelease.title, PressRelease.body)
-    return func.concat_ws(" — ", Visit.title, Visit.summary)
+    return func.concat_ws(" — ", _entity(kind).title, _second_text(kind))
 
 
 def _sqlite_texts(kind: str) -> Prepared:
     """SQLite: (id, the first SCAN_CHARS characters of the text) of the page's hits, which
-    app.search.snippets highlights (FTS5's snippet() costs the square of a word's
+    app.search.textscan highlights (FTS5's snippet() costs the square of a word's
     occurrences in the whole text)."""
     entity = _entity(kind)
-    second = PressRelease.body if kind == "press_release" else Visit.summary
-    both = entity.title + " — " + func.coalesce(second, "")
+    both = entity.title + " — " + func.coalesce(_second_text(kind), "")
     text = func.substr(both, 1, textscan.SCAN_CHARS)
     return Prepared(lambda: select(entity.id, text).where(in_ids(entity.id, "ids")))
 
@@ -514,8 +516,7 @@ SQLITE_TEXTS = {kind: _sqlite_texts(kind) for kind in ("press_release", "visit")
 def _sqlite_rank_texts(kind: str) -> Prepared:
     """SQLite: (id, title, the first RANK_CHARS characters of the body or summary)."""
     entity = _entity(kind)
-    second = PressRelease.body if kind == "press_release" else Visit.summary
-    body = func.substr(second, 1, textscan.RANK_CHARS)
+    body = func.substr(_second_text(kind), 1, textscan.RANK_CHARS)
     return Prepared(lambda: select(entity.id, entity.title, body).where(in_ids(entity.id, "ids")))
 
 
